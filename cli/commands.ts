@@ -1,0 +1,39 @@
+import type { SimpulConfig } from '@simpul/infra';
+import type { Logger } from 'pino';
+import { configCheckCommand } from './config-check.ts';
+import { hubCommand, startCommand } from './serve.ts';
+
+export interface CommandContext {
+  config: SimpulConfig;
+  logger: Logger;
+  args: string[];
+}
+
+export interface Command {
+  /** Words that select the command, e.g. `config check`. */
+  name: string;
+  summary: string;
+  usage: string;
+  /** Servers log their (redacted) configuration at start. */
+  longRunning?: boolean;
+  /** The config file named on the command line, if the command takes one. */
+  configFile?: (args: string[]) => string | undefined;
+  run(context: CommandContext): Promise<number>;
+}
+
+const COMMANDS: Command[] = [startCommand, hubCommand, configCheckCommand];
+
+export function findCommand(argv: string[]): { command: Command; args: string[] } | undefined {
+  for (const command of [...COMMANDS].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length)) {
+    const words = command.name.split(' ');
+    if (words.every((word, i) => argv[i] === word)) {
+      return { command, args: argv.slice(words.length) };
+    }
+  }
+  return undefined;
+}
+
+export function commandHelp(): string {
+  const lines = COMMANDS.map((c) => `  ${c.usage.padEnd(34)} ${c.summary}`);
+  return `simpul: the Simpul integration hub\n\nUsage:\n${lines.join('\n')}\n\nConfiguration: ./simpul.yaml or SIMPUL_CONFIG; environment variables override it (see infra/README.md).\n`;
+}
