@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { adminComponent } from './admin.ts';
+import { busComponent } from './bus.ts';
+import type { ConfigComponent } from './component.ts';
+import { databaseComponent } from './database.ts';
+import { dicomComponent } from './dicom.ts';
+import { hubComponent } from './hub.ts';
+import { logComponent } from './log.ts';
+import { mllpComponent } from './mllp.ts';
+import { storageComponent } from './storage.ts';
+
+/**
+ * Every top-level section of `simpul.yaml`. To add one: write `<name>.ts` exporting its schema,
+ * type and `defineComponent(...)`, then list it here.
+ */
+export const configComponents = [
+  hubComponent,
+  databaseComponent,
+  busComponent,
+  storageComponent,
+  mllpComponent,
+  dicomComponent,
+  logComponent,
+  adminComponent,
+] as const;
+
+type ComponentShape<Components extends readonly ConfigComponent[]> = {
+  [Component in Components[number] as Component['key']]: Component['schema'];
+};
+
+const shape = Object.fromEntries(configComponents.map((component) => [component.key, component.schema])) as ComponentShape<
+  typeof configComponents
+>;
+
+export const simpulConfigSchema = z.strictObject(shape);
+
+/** The validated configuration, every default filled in. */
+export type SimpulConfig = z.output<typeof simpulConfigSchema>;
+/** What a config file (or a test) may write: every setting optional. */
+export type SimpulConfigInput = z.input<typeof simpulConfigSchema>;

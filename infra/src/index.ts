@@ -1,0 +1,39 @@
+// Configuration
+export type { ConfigComponent } from './config/component.ts';
+export { defineComponent } from './config/component.ts';
+export { expecting } from './config/expectations.ts';
+export { byteSizeSchema, hostSchema, parseByteSize, portSchema, positiveIntSchema, urlWithSchemeSchema } from './config/field-types.ts';
+export type { AdminConfig } from './config/admin.ts';
+export { adminConfigSchema } from './config/admin.ts';
+export type { BusConfig } from './config/bus.ts';
+export { busConfigSchema } from './config/bus.ts';
+export type { DatabaseConfig } from './config/database.ts';
+export { databaseConfigSchema } from './config/database.ts';
+export type { DicomConfig } from './config/dicom.ts';
+export { aeTitleSchema, dicomConfigSchema } from './config/dicom.ts';
+export type { HubConfig } from './config/hub.ts';
+export { hubConfigSchema } from './config/hub.ts';
+export type { LogConfig } from './config/log.ts';
+export { LOG_LEVELS, logConfigSchema } from './config/log.ts';
+export type { MllpConfig } from './config/mllp.ts';
+export { mllpConfigSchema } from './config/mllp.ts';
+export type { StorageConfig } from './config/storage.ts';
+export { storageConfigSchema } from './config/storage.ts';
+export type { SimpulConfig, SimpulConfigInput } from './config/schema.ts';
+export { configComponents, simpulConfigSchema } from './config/schema.ts';
+export type { ConfigProblem } from './config/config-error.ts';
+export { ConfigError } from './config/config-error.ts';
+export type { LoadConfigOptions } from './config/load-config.ts';
+export { DEFAULT_CONFIG_FILE, loadConfig } from './config/load-config.ts';
+export type { ParseConfigOptions } from './config/parse-config.ts';
+export { parseConfig } from './config/parse-config.ts';
+export { redactConfig, redactUrlCredentials } from './config/redact.ts';
+
+// Logging
+export type { Logger, LoggerOptions } from './logging/create-logger.ts';
+export { createLogger, LOG_REDACT_PATHS } from './logging/create-logger.ts';
+export { newTraceId, withTrace } from './logging/trace.ts';
+
+// Health
+export type { HealthCheckOptions, HealthCheckResult, HealthReport } from './health/health-checks.ts';
+export { DEFAULT_HEALTH_TIMEOUT_MS, HealthChecks } from './health/health-checks.ts';
