@@ -19,7 +19,11 @@ export const HubError = {
   NOT_FOUND: { code: 'SIMPUL-HUB-010', status: 404, issue: 'not-found' },
   INTERNAL: { code: 'SIMPUL-HUB-500', status: 500, issue: 'exception' },
 } as const satisfies Record<string, { code: string; status: number; issue: OperationOutcomeIssue['code'] }>;
-export type HubErrorKind = (typeof HubError)[keyof typeof HubError];
+export interface HubErrorKind {
+  code: string;
+  status: number;
+  issue: OperationOutcomeIssue['code'];
+}
 
 const CODE_SYSTEM = 'https://simpul.dev/fhir/CodeSystem/error';
 

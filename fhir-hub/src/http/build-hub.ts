@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { FhirRouter } from '@medplum/fhir-router';
+import { HealthChecks } from '@simpul/infra';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { BlobStore } from '../binary/blob-store.ts';
+import type { Sql } from '../db/connect.ts';
+import { HubError, hubError } from '../errors.ts';
+import { buildCapabilityStatement } from '../metadata/capability-statement.ts';
+import { PostgresRepository } from '../repo/postgres-repository.ts';
+import type { WriteListener } from '../repo/write-events.ts';
+import { initSearchDefinitions } from '../search/index.ts';
+import { initValidation, validateFhirResource } from '../validation/index.ts';
+import { registerContentTypes } from './content-types.ts';
+import { registerErrorHandler } from './error-handler.ts';
+import { FHIR_PREFIX, fhirRoutes } from './fhir-routes.ts';
+
+export interface HubOptions {
+  sql: Sql;
+  logger: Logger;
+  /** Public base URL ending in `/`. */
+  baseUrl: string;
+  storageDir: string;
+  maxBodyBytes: number;
+  maxBinaryBytes: number;
+  maxQueryStringLength: number;
+  version?: string;
+  writeListeners?: WriteListener[];
+}
+
+export interface Hub {
+  app: FastifyInstance;
+  repo: PostgresRepository;
+  health: HealthChecks;
+}
+
+const TRACE_ID = /^[A-Za-z0-9._-]{8,128}$/;
+
+/** Builds the hub's HTTP app without listening: `simpul hub` listens, tests call `inject()`. */
+export async function buildHub(options: HubOptions): Promise<Hub> {
+  initSearchDefinitions();
+  initValidation();
+  const blobs = new BlobStore(options.storageDir);
+  const repo = new PostgresRepository(options.sql, {
+    baseUrl: options.baseUrl,
+    validate: (resource) => validateFhirResource(resource),
+    writeListeners: options.writeListeners ?? [],
+    blobs,
+  });
+  const router = new FhirRouter();
+  const health = new HealthChecks();
+  health.register('database', async () => {
+    await options.sql`SELECT 1`;
+  });
+  health.register('blob-store', async () => {
+    await blobs.put('.health/probe', Buffer.from('ok'));
+  });
+
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: options.maxBinaryBytes,
+    routerOptions: { maxParamLength: 1024 },
+    requestIdHeader: false,
+    logController: new LogController({ requestIdLogLabel: 'traceId', disableRequestLogging: true }),
+    genReqId: (request) => {
+      const given = request.headers['x-trace-id'];
+      return typeof given === 'string' && TRACE_ID.test(given) ? given : randomUUID();
+    },
+  }) as unknown as FastifyInstance;
+  registerContentTypes(app, options);
+  registerErrorHandler(app);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-trace-id', String(request.id));
+    const q = request.url.indexOf('?');
+    if (q >= 0 && request.url.length - q - 1 > options.maxQueryStringLength) {
+      throw hubError(HubError.QUERY_TOO_LONG, `The query string is longer than ${options.maxQueryStringLength} characters (hub.maxQueryStringLength)`);
+    }
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+
+  const capability = buildCapabilityStatement({ baseUrl: options.baseUrl, version: options.version ?? '0.1.0', secured: false });
+  app.get(`${FHIR_PREFIX}/metadata`, async (_request, reply) => {
+    reply.header('content-type', 'application/fhir+json; charset=utf-8');
+    return JSON.stringify(capability);
+  });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const result = await health.run();
+    return reply.status(result.ok ? 200 : 503).send({ status: result.ok ? 'ready' : 'not ready', checks: result.checks });
+  });
+  await app.register(fhirRoutes, { router, repo, blobs, baseUrl: options.baseUrl });
+  return { app, repo, health };
+}
