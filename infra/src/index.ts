@@ -37,3 +37,6 @@ export { newTraceId, withTrace } from './logging/trace.ts';
 // Health
 export type { HealthCheckOptions, HealthCheckResult, HealthReport } from './health/health-checks.ts';
 export { DEFAULT_HEALTH_TIMEOUT_MS, HealthChecks } from './health/health-checks.ts';
+
+// Bus (RabbitMQ)
+export * from './bus/index.ts';

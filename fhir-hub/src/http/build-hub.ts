@@ -10,6 +10,9 @@ import { buildCapabilityStatement } from '../metadata/capability-statement.ts';
 import { PostgresRepository } from '../repo/postgres-repository.ts';
 import type { WriteListener } from '../repo/write-events.ts';
 import { initSearchDefinitions } from '../search/index.ts';
+import { SubscriptionCache } from '../subscriptions/subscription-cache.ts';
+import { createSubscriptionListener } from '../subscriptions/subscription-events.ts';
+import { prepareSubscription } from '../subscriptions/subscription-rules.ts';
 import { initValidation, validateFhirResource } from '../validation/index.ts';
 import { registerContentTypes } from './content-types.ts';
 import { registerErrorHandler } from './error-handler.ts';
@@ -32,6 +35,7 @@ export interface Hub {
   app: FastifyInstance;
   repo: PostgresRepository;
   health: HealthChecks;
+  subscriptions: SubscriptionCache;
 }
 
 const TRACE_ID = /^[A-Za-z0-9._-]{8,128}$/;
@@ -41,10 +45,13 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
   initSearchDefinitions();
   initValidation();
   const blobs = new BlobStore(options.storageDir);
+  const subscriptions = new SubscriptionCache(options.sql, options.logger.child({ part: 'subscriptions' }));
+  await subscriptions.start();
   const repo = new PostgresRepository(options.sql, {
     baseUrl: options.baseUrl,
     validate: (resource) => validateFhirResource(resource),
-    writeListeners: options.writeListeners ?? [],
+    transforms: [prepareSubscription],
+    writeListeners: [createSubscriptionListener(subscriptions), ...(options.writeListeners ?? [])],
     blobs,
   });
   const router = new FhirRouter();
@@ -67,6 +74,9 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
       return typeof given === 'string' && TRACE_ID.test(given) ? given : randomUUID();
     },
   }) as unknown as FastifyInstance;
+  app.addHook('onClose', async () => {
+    await subscriptions.stop();
+  });
   registerContentTypes(app, options);
   registerErrorHandler(app);
 
@@ -95,5 +105,5 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
     return reply.status(result.ok ? 200 : 503).send({ status: result.ok ? 'ready' : 'not ready', checks: result.checks });
   });
   await app.register(fhirRoutes, { router, repo, blobs, baseUrl: options.baseUrl });
-  return { app, repo, health };
+  return { app, repo, health, subscriptions };
 }

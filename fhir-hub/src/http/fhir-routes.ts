@@ -6,6 +6,7 @@ import { readBinaryBytes } from '../binary/binary-content.ts';
 import type { BlobStore } from '../binary/blob-store.ts';
 import { HubError, hubError, statusOfHubOutcome } from '../errors.ts';
 import type { PostgresRepository } from '../repo/postgres-repository.ts';
+import { traceContext } from '../trace-context.ts';
 import { isValidFhirId } from '../validation/index.ts';
 import { isFhirJsonType, wantsFhirJson } from './content-types.ts';
 
@@ -28,7 +29,10 @@ const NON_ID_SEGMENT = /^(\$|_history$|_search$)/;
 export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOptions): Promise<void> {
   const { router, repo, blobs, baseUrl } = options;
 
-  const handle = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  const handle = (request: FastifyRequest, reply: FastifyReply): Promise<void> =>
+    traceContext.run({ traceId: String(request.id) }, () => handleInContext(request, reply));
+
+  const handleInContext = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const { path, search } = splitUrl(request.url);
     assertPathIds(path);
     const pathParts = path.split('/').filter(Boolean);

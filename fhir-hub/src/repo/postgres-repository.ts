@@ -37,6 +37,8 @@ export interface RepositoryContext {
   baseUrl: string;
   /** Validates a resource before it is stored; throws OperationOutcomeError. */
   validate: (resource: Resource) => void;
+  /** Type-specific rules applied before validation (e.g. Subscription criteria check and activation). */
+  transforms?: ((resource: Resource) => Resource)[];
   /** Called inside the write transaction for every change (outbox, audit). */
   writeListeners: WriteListener[];
   /** Where Binary bytes go; without it Binary.data stays inline in the JSON. */
@@ -353,7 +355,11 @@ export class PostgresRepository extends FhirRepository {
   }
 
   /** Validates a stamped version and, for Binary, moves its bytes to the blob store. */
-  private async prepare<T extends Resource>(stored: StampedResource<T>): Promise<StampedResource<T>> {
+  private async prepare<T extends Resource>(stamped: StampedResource<T>): Promise<StampedResource<T>> {
+    let stored = stamped;
+    for (const transform of this.context.transforms ?? []) {
+      stored = transform(stored) as StampedResource<T>;
+    }
     this.context.validate(stored);
     if (stored.resourceType === 'Binary' && this.context.blobs) {
       return (await storeBinaryData(this.context.blobs, stored as StampedResource<Binary>)) as unknown as StampedResource<T>;
