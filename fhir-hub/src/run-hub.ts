@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { connectDatabase } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
 import { buildHub, type Hub } from './http/build-hub.ts';
+import { startOutboxRelay } from './outbox/start-relay.ts';
 
 export interface RunningHub {
   hub: Hub;
@@ -34,6 +35,12 @@ export async function runHub(config: SimpulConfig, logger: Logger): Promise<Runn
       maxBinaryBytes: config.hub.maxBinaryBytes,
       maxQueryStringLength: config.hub.maxQueryStringLength,
     });
+    const relay = startOutboxRelay(sql, config.bus.url, logger.child({ part: 'outbox-relay' }));
+    hub.health.register('bus', async () => {
+      const bus = relay.bus();
+      if (!bus) throw new Error('not connected to RabbitMQ');
+      await bus.check();
+    });
     await hub.app.listen({ port: config.hub.port, host: config.hub.host });
     const address = hub.app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.hub.port;
@@ -45,6 +52,7 @@ export async function runHub(config: SimpulConfig, logger: Logger): Promise<Runn
       url,
       async close() {
         await hub.app.close();
+        await relay.close();
         await sql.end({ timeout: 5 });
       },
     };

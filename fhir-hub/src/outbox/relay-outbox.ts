@@ -16,6 +16,11 @@ const RELAY_LOCK_KEY = 7_140_202_612;
 
 export type PublishFn = (exchange: string, routingKey: string, envelope: Envelope) => Promise<void>;
 
+/** A publish that failed because no queue takes the message: retrying now would fail the same way. */
+function isUnroutable(err: unknown): boolean {
+  return (err as { code?: unknown } | undefined)?.code === 'UNROUTABLE';
+}
+
 export interface OutboxRelayOptions {
   sql: Sql;
   publish: PublishFn;
@@ -28,6 +33,8 @@ export interface OutboxRelayOptions {
   retryDelayMs?: number;
   /** Sent rows are deleted after this long (default 24 h). */
   retentionMs?: number;
+  /** Parked (unroutable) rows are offered again after this long (default 60 s). */
+  parkRetryMs?: number;
 }
 
 interface OutboxRow {
@@ -40,11 +47,12 @@ interface OutboxRow {
 export interface RelayStats {
   published: number;
   failedPublishes: number;
+  parked: number;
   isLeader: boolean;
 }
 
 export class OutboxRelay {
-  readonly stats: RelayStats = { published: 0, failedPublishes: 0, isLeader: false };
+  readonly stats: RelayStats = { published: 0, failedPublishes: 0, parked: 0, isLeader: false };
   private readonly options: Required<Omit<OutboxRelayOptions, 'sql' | 'publish' | 'logger'>> & OutboxRelayOptions;
   private running = false;
   private loop: Promise<void> | undefined;
@@ -55,7 +63,14 @@ export class OutboxRelay {
   private notified = false;
 
   constructor(options: OutboxRelayOptions) {
-    this.options = { batchSize: 200, pollIntervalMs: 1000, retryDelayMs: 1000, retentionMs: 24 * 3600_000, ...options };
+    this.options = {
+      batchSize: 200,
+      pollIntervalMs: 1000,
+      retryDelayMs: 1000,
+      retentionMs: 24 * 3600_000,
+      parkRetryMs: 60_000,
+      ...options,
+    };
   }
 
   async start(): Promise<void> {
@@ -120,17 +135,20 @@ export class OutboxRelay {
       this.notified = false;
       const rows = await db<OutboxRow[]>`
         SELECT seq, exchange, routing_key, envelope FROM outbox
-        WHERE sent_at IS NULL ORDER BY seq LIMIT ${this.options.batchSize}`;
+        WHERE sent_at IS NULL AND parked_at IS NULL ORDER BY seq LIMIT ${this.options.batchSize}`;
       if (rows.length === 0) {
         await this.cleanup(db);
         await this.sleep(this.options.pollIntervalMs);
         continue;
       }
-      const sent = await this.publishInOrder(rows);
+      const { sent, parked } = await this.publishInOrder(rows);
       if (sent.length > 0) {
         await db`UPDATE outbox SET sent_at = clock_timestamp() WHERE seq = ANY(${sent}::bigint[])`;
       }
-      if (sent.length < rows.length) {
+      for (const { seq, reason } of parked) {
+        await db`UPDATE outbox SET parked_at = clock_timestamp(), park_reason = ${reason} WHERE seq = ${seq}`;
+      }
+      if (sent.length + parked.length < rows.length) {
         await this.sleep(delay);
         delay = Math.min(delay * 2, 30_000);
       } else {
@@ -144,13 +162,21 @@ export class OutboxRelay {
    * marked sent are the confirmed prefix, so a failure never lets a later version overtake an
    * earlier one that has to be retried.
    */
-  private async publishInOrder(rows: OutboxRow[]): Promise<string[]> {
+  private async publishInOrder(rows: OutboxRow[]): Promise<{ sent: string[]; parked: { seq: string; reason: string }[] }> {
     const results = await Promise.allSettled(
       rows.map((row) => this.options.publish(row.exchange, row.routing_key, JSON.parse(row.envelope) as Envelope)),
     );
     const sent: string[] = [];
+    const parked: { seq: string; reason: string }[] = [];
     for (let i = 0; i < rows.length; i++) {
       const result = results[i];
+      if (result.status === 'rejected' && isUnroutable(result.reason)) {
+        this.stats.parked++;
+        const reason = String((result.reason as Error).message ?? result.reason);
+        this.options.logger.warn({ seq: rows[i].seq, exchange: rows[i].exchange, routingKey: rows[i].routing_key, reason }, 'outbox message parked: no queue takes it yet');
+        parked.push({ seq: rows[i].seq, reason });
+        continue;
+      }
       if (result.status === 'rejected') {
         this.stats.failedPublishes++;
         this.options.logger.warn(
@@ -162,14 +188,16 @@ export class OutboxRelay {
       sent.push(rows[i].seq);
     }
     this.stats.published += sent.length;
-    return sent;
+    return { sent, parked };
   }
 
   private async cleanup(db: Sql): Promise<void> {
-    if (Date.now() - this.lastCleanup < 60_000) return;
+    if (Date.now() - this.lastCleanup < Math.min(60_000, this.options.parkRetryMs)) return;
     this.lastCleanup = Date.now();
     const cutoff = new Date(Date.now() - this.options.retentionMs);
     await db`DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ${cutoff}`;
+    const parkCutoff = new Date(Date.now() - this.options.parkRetryMs);
+    await db`UPDATE outbox SET parked_at = NULL WHERE sent_at IS NULL AND parked_at < ${parkCutoff}`;
   }
 
   private sleep(ms: number): Promise<void> {

@@ -8,7 +8,12 @@ CREATE TABLE outbox (
   routing_key  text        NOT NULL,
   envelope     text        NOT NULL,
   created_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
-  sent_at      timestamptz
+  sent_at      timestamptz,
+  -- A delivery no queue was bound for (its consumer has never started): set aside instead of
+  -- blocking everything behind it, and offered again after a while.
+  parked_at    timestamptz,
+  park_reason  text
 );
-CREATE INDEX outbox_unsent_idx ON outbox (seq) WHERE sent_at IS NULL;
+CREATE INDEX outbox_unsent_idx ON outbox (seq) WHERE sent_at IS NULL AND parked_at IS NULL;
+CREATE INDEX outbox_parked_idx ON outbox (parked_at) WHERE parked_at IS NOT NULL AND sent_at IS NULL;
 CREATE INDEX outbox_sent_at_idx ON outbox (sent_at) WHERE sent_at IS NOT NULL;

@@ -1,0 +1,17 @@
+import { sanitizeText } from './text-normalize.ts';
+
+/**
+ * Collects bound parameters while SQL text is assembled: every value reaches PostgreSQL as a
+ * parameter ($n), never inside the SQL text.
+ */
+export class QueryParams {
+  readonly values: unknown[] = [];
+
+  /** Adds a value and returns its placeholder. */
+  add(value: string | number | boolean | null | string[]): string {
+    const clean =
+      typeof value === 'string' ? sanitizeText(value) : Array.isArray(value) ? value.map(sanitizeText) : value;
+    this.values.push(clean);
+    return `$${this.values.length}`;
+  }
+}
