@@ -67,11 +67,14 @@ interface Phase {
   cpu: Record<string, number>;
 }
 
-async function runPhase(name: string, options: autocannon.Options, hubPid: number): Promise<Phase> {
+async function runPhase(name: string, options: Omit<autocannon.Options, 'url'> & { path?: string }, hubPid: number): Promise<Phase> {
   process.stderr.write(`bench: ${name} for ${seconds}s at ${connections} connections...\n`);
   const { result, cpuPercent } = await measureCpu(
     { hub: () => [hubPid], postgres: () => pidsByName('postgres') },
-    () => autocannon({ url: base, connections, duration: seconds, ...options }) as Promise<autocannon.Result>,
+    () => {
+      const { path, ...rest } = options;
+      return autocannon({ ...rest, url: base + (path ?? '/fhir/R4/Patient'), connections, duration: seconds }) as Promise<autocannon.Result>;
+    },
   );
   const errors = result.errors + result.non2xx + result.timeouts;
   return {
@@ -107,7 +110,7 @@ async function main(): Promise<void> {
       {
         method: 'POST',
         headers: { 'content-type': 'application/fhir+json' },
-        requests: [{ setupRequest: (req) => ({ ...req, body: patientBody(counter++) }) }],
+        requests: [{ setupRequest: ((req: any) => ({ ...req, body: patientBody(counter++) })) as any }],
       },
       hub.pid as number,
     );
@@ -115,7 +118,7 @@ async function main(): Promise<void> {
     let readIndex = 0;
     const read = await runPhase(
       'read Patient by id',
-      { requests: [{ setupRequest: (req) => ({ ...req, method: 'GET', path: `/fhir/R4/Patient/${ids[readIndex++ % ids.length]}` }) }] },
+      { requests: [{ setupRequest: ((req: any) => ({ ...req, method: 'GET', path: `/fhir/R4/Patient/${ids[readIndex++ % ids.length]}` })) as any }] },
       hub.pid as number,
     );
     let txIndex = 0;
@@ -125,7 +128,7 @@ async function main(): Promise<void> {
         method: 'POST',
         path: '/fhir/R4',
         headers: { 'content-type': 'application/fhir+json' },
-        requests: [{ setupRequest: (req) => ({ ...req, body: observationBundle(ids[txIndex++ % ids.length]) }) }],
+        requests: [{ setupRequest: ((req: any) => ({ ...req, body: observationBundle(ids[txIndex++ % ids.length]) })) as any }],
       },
       hub.pid as number,
     );
