@@ -140,13 +140,16 @@ export class PostgresRepository extends FhirRepository {
     const stored = await this.prepare(this.stamp(resource));
     const content = JSON.stringify(stored);
     const seq = current.version_seq + 1;
-    await this.db`
-      UPDATE resource SET version_id = ${stored.meta.versionId}, version_seq = ${seq},
-        last_updated = ${stored.meta.lastUpdated}, deleted = false, content = ${content}
-      WHERE rid = ${current.rid}`;
-    await this.insertHistory(stored, seq, false, content);
-    await writeSearchIndex(this.db, current.rid, stored);
-    await this.emit({ interaction: 'update', resource: stored, previous });
+    // Independent statements of one transaction: issued together, postgres.js pipelines them.
+    await Promise.all([
+      this.db`
+        UPDATE resource SET version_id = ${stored.meta.versionId}, version_seq = ${seq},
+          last_updated = ${stored.meta.lastUpdated}, deleted = false, content = ${content}
+        WHERE rid = ${current.rid}`,
+      this.insertHistory(stored, seq, false, content),
+      writeSearchIndex(this.db, current.rid, stored),
+      this.emit({ interaction: 'update', resource: stored, previous }),
+    ]);
     return stored;
   }
 
@@ -161,9 +164,11 @@ export class PostgresRepository extends FhirRepository {
       ON CONFLICT (resource_type, id) DO NOTHING
       RETURNING rid`;
     if (rows.length === 0) return undefined;
-    await this.insertHistory(stored, 1, false, content);
-    await writeSearchIndex(this.db, rows[0].rid, stored);
-    await this.emit({ interaction: 'create', resource: stored });
+    await Promise.all([
+      this.insertHistory(stored, 1, false, content),
+      writeSearchIndex(this.db, rows[0].rid, stored),
+      this.emit({ interaction: 'create', resource: stored }),
+    ]);
     return stored;
   }
 
