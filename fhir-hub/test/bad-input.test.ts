@@ -72,6 +72,26 @@ describe('bad input gets a clear 4xx and writes nothing', () => {
     expect(await rowCount()).toBeGreaterThanOrEqual(0);
   });
 
+  test('a search the engine cannot serve is a 400 with the reason, never a 500', async () => {
+    const composite = await hub.request('GET', '/fhir/R4/Observation?code-value-quantity=http://loinc.org|8867-4$gt60');
+    expect(composite.status).toBe(400);
+    expect(composite.body.resourceType).toBe('OperationOutcome');
+    const unknown = await hub.request('GET', '/fhir/R4/Patient?shoe-size=42');
+    expect(unknown.status).toBe(400);
+    expect(issueText(unknown.body)).toMatch(/shoe-size/);
+  });
+
+  test('a reference type modifier restricts the target type', async () => {
+    const group = (await hub.request('PUT', '/fhir/R4/Group/shared-1', { resourceType: 'Group', id: 'shared-1', type: 'person', actual: true })).body;
+    const person = (await hub.request('PUT', '/fhir/R4/Patient/shared-1', patient({ id: 'shared-1' }))).body;
+    const code = { coding: [{ system: 'http://loinc.org', code: '8867-4' }] };
+    await hub.request('POST', '/fhir/R4/Observation', { resourceType: 'Observation', status: 'final', code, subject: { reference: `Group/${group.id}` } });
+    const onPatient = (await hub.request('POST', '/fhir/R4/Observation', { resourceType: 'Observation', status: 'final', code, subject: { reference: `Patient/${person.id}` } })).body;
+    const res = await hub.request('GET', '/fhir/R4/Observation?subject:Patient=shared-1');
+    expect(res.status).toBe(200);
+    expect(res.body.entry.map((e: any) => e.resource.id)).toEqual([onPatient.id]);
+  });
+
   test('an unknown route is a 404 OperationOutcome, and errors never carry a stack trace', async () => {
     const res = await hub.request('GET', '/nothing-here');
     expect(res.status).toBe(404);

@@ -1,4 +1,4 @@
-import { OperationOutcomeError, getStatus, isOk, normalizeOperationOutcome } from '@medplum/core';
+import { OperationOutcomeError, badRequest, getStatus, isOk, normalizeOperationOutcome, parseSearchRequest } from '@medplum/core';
 import type { FhirRequest, FhirResponse, FhirRouter, HttpMethod } from '@medplum/fhir-router';
 import type { Binary, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -7,6 +7,7 @@ import type { BlobStore } from '../binary/blob-store.ts';
 import { HubError, hubError, statusOfHubOutcome } from '../errors.ts';
 import type { PostgresRepository } from '../repo/postgres-repository.ts';
 import { traceContext } from '../trace-context.ts';
+import { applyReferenceTypeModifiers, type RawSearchQuery } from '../search/index.ts';
 import { isValidFhirId } from '../validation/index.ts';
 import { isFhirJsonType, wantsFhirJson } from './content-types.ts';
 
@@ -33,7 +34,7 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
     traceContext.run({ traceId: String(request.id) }, () => handleInContext(request, reply));
 
   const handleInContext = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const { path, search } = splitUrl(request.url);
+    const { path } = splitUrl(request.url);
     assertPathIds(path);
     const pathParts = path.split('/').filter(Boolean);
 
@@ -58,13 +59,20 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
         `Content-Type "${request.headers['content-type'] ?? ''}" is not accepted here: send application/fhir+json`,
       );
     }
+    const query = applyReferenceTypeModifiers(request.query as RawSearchQuery);
+    let body = request.body;
+    if (pathParts[1] === '_search' && request.method === 'POST' && body && typeof body === 'object') {
+      body = applyReferenceTypeModifiers(body as RawSearchQuery);
+    }
+    assertSearchParses(request.method, pathParts, pathParts[1] === '_search' ? (body as RawSearchQuery) : query);
     const fhirRequest: FhirRequest = {
       method: request.method as HttpMethod,
-      url: path + search,
+      // The query travels parsed (below); a query string in the url would make the router re-parse it.
+      url: path,
       pathname: '',
       params: {},
-      query: request.query as Record<string, string | string[]>,
-      body: request.body,
+      query: query as Record<string, string | string[]>,
+      body,
       headers: request.headers,
       // Without this flag the router treats a transaction Bundle like a batch (no all-or-nothing).
       config: { transactions: true },
@@ -180,6 +188,22 @@ function splitUrl(url: string): { path: string; search: string } {
   const search = q >= 0 ? url.slice(q) : '';
   const path = full.slice(FHIR_PREFIX.length).replace(/^\/+/, '');
   return { path: decodeURIComponent(path), search };
+}
+
+/**
+ * `@medplum/core`'s search parser throws plain Errors for some parameters (composite types, say),
+ * which the router would turn into a 500: parse searches first and answer 400 with the reason.
+ */
+function assertSearchParses(method: string, pathParts: string[], query: RawSearchQuery): void {
+  const isTypeSearch = (method === 'GET' && pathParts.length === 1) || (method === 'POST' && pathParts[1] === '_search');
+  const isSystemSearch = method === 'GET' && pathParts.length === 0;
+  if (!isTypeSearch && !isSystemSearch) return;
+  try {
+    parseSearchRequest(isSystemSearch ? 'MultipleTypes' : pathParts[0], query);
+  } catch (err) {
+    if (err instanceof OperationOutcomeError) throw err;
+    throw new OperationOutcomeError(badRequest(`Unsupported search: ${(err as Error).message}`));
+  }
 }
 
 /** `Patient/<not an id>` gets a 400 naming the problem instead of a confusing 404. */

@@ -148,8 +148,9 @@ export class PostgresRepository extends FhirRepository {
         WHERE rid = ${current.rid}`,
       this.insertHistory(stored, seq, false, content),
       writeSearchIndex(this.db, current.rid, stored),
-      this.emit({ interaction: 'update', resource: stored, previous }),
     ]);
+    // Listeners may search (subscription criteria), so they run once the index is written.
+    await this.emit({ interaction: 'update', resource: stored, previous });
     return stored;
   }
 
@@ -167,8 +168,8 @@ export class PostgresRepository extends FhirRepository {
     await Promise.all([
       this.insertHistory(stored, 1, false, content),
       writeSearchIndex(this.db, rows[0].rid, stored),
-      this.emit({ interaction: 'create', resource: stored }),
     ]);
+    await this.emit({ interaction: 'create', resource: stored });
     return stored;
   }
 

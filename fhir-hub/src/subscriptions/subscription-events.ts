@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { matchesSearchRequest } from '@medplum/core';
+import { Operator, matchesSearchRequest } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
 import { newEnvelope } from '@simpul/infra';
 import { enqueueOutbox, type OutboxMessage } from '../outbox/outbox-writer.ts';
 import type { WriteEvent, WriteListener } from '../repo/write-events.ts';
+import { searchBundle } from '../search/index.ts';
 import { currentTraceId } from '../trace-context.ts';
 import { SUBSCRIPTIONS_CHANGED_CHANNEL, type ActiveSubscription, type SubscriptionCache } from './subscription-cache.ts';
 
@@ -27,10 +28,9 @@ export interface DeliveryBody {
 export function createSubscriptionListener(cache: SubscriptionCache): WriteListener {
   return async (event) => {
     const messages: OutboxMessage[] = [resourceEventMessage(event)];
-    const subject = event.interaction === 'delete' ? (event.previous ?? event.resource) : event.resource;
     for (const active of cache.forType(event.resource.resourceType)) {
       if (!active.interactions.has(event.interaction)) continue;
-      if (!matchesSearchRequest(subject, active.criteria)) continue;
+      if (!(await matchesCriteria(event, active))) continue;
       messages.push(deliveryMessage(active, event));
     }
     await enqueueOutbox(event.db, messages);
@@ -38,6 +38,26 @@ export function createSubscriptionListener(cache: SubscriptionCache): WriteListe
       await event.db`SELECT pg_notify(${SUBSCRIPTIONS_CHANGED_CHANNEL}, ${event.resource.id})`;
     }
   };
+}
+
+/**
+ * Criteria are evaluated by the hub's own search over the just-written index rows (same
+ * transaction), so a subscription matches exactly what `GET <criteria>&_id=<id>` would find.
+ * A deleted resource has no index rows left: its last version is matched in memory instead.
+ */
+async function matchesCriteria(event: WriteEvent, active: ActiveSubscription): Promise<boolean> {
+  const filters = active.criteria.filters ?? [];
+  if (filters.length === 0) return true;
+  if (event.interaction === 'delete') {
+    return matchesSearchRequest(event.previous ?? event.resource, active.criteria);
+  }
+  const bundle = await searchBundle(event.db, {
+    resourceType: active.criteria.resourceType,
+    filters: [...filters, { code: '_id', operator: Operator.EQUALS, value: event.resource.id }],
+    count: 1,
+    total: 'none',
+  }, { baseUrl: 'http://localhost/' });
+  return (bundle.entry?.length ?? 0) > 0;
 }
 
 function versionOf(event: WriteEvent): string {
