@@ -206,13 +206,13 @@ export class OutboxRelay {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
+      const state: { timer?: NodeJS.Timeout } = {};
       const done = (): void => {
-        clearTimeout(timer);
+        clearTimeout(state.timer);
         this.notified = false;
         resolve();
       };
-      timer = setTimeout(done, ms);
+      state.timer = setTimeout(done, ms);
       this.wake = done;
     });
   }
