@@ -140,3 +140,27 @@ describe('FHIR CRUD over HTTP', () => {
     expect((await hub.request('GET', '/fhir/R4/_history?_since=not-a-date')).status).toBe(400);
   });
 });
+
+describe('extra resource types', () => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    hub = await createTestHub();
+  });
+  afterAll(async () => {
+    await hub.close();
+  });
+
+  test('Medplum Bot resources are stored, validated and searchable by name', async () => {
+    const created = await hub.request('POST', '/fhir/R4/Bot', { resourceType: 'Bot', name: 'satusehat', description: 'forwards to SATUSEHAT' });
+    expect(created.status).toBe(201);
+    const found = await hub.request('GET', '/fhir/R4/Bot?name=satusehat');
+    expect(found.body.entry.map((e: any) => e.resource.id)).toEqual([created.body.id]);
+    const invalid = await hub.request('POST', '/fhir/R4/Bot', { resourceType: 'Bot', name: 'x', timeout: 'soon' });
+    expect(invalid.status).toBe(400);
+  });
+
+  test('abstract and Medplum-internal types are not resource types here', async () => {
+    expect((await hub.request('POST', '/fhir/R4/DomainResource', { resourceType: 'DomainResource' })).status).toBe(404);
+    expect((await hub.request('POST', '/fhir/R4/Project', { resourceType: 'Project', name: 'x' })).status).toBe(404);
+  });
+});

