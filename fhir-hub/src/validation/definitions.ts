@@ -32,11 +32,24 @@ export function validationDefinitions(): ValidationDefinitions {
     loadFhirDefinitions();
     const bundles = [...STRUCTURE_DEFINITION_FILES.map((file) => readJson(file) as Bundle), extraStructureDefinitions()];
     loaded = {
-      expander: new ValueSetExpander(buildTerminologyIndex(TERMINOLOGY_FILES.map((file) => readJson(file)))),
+      expander: new ValueSetExpander(buildTerminologyIndex([...TERMINOLOGY_FILES.map((file) => readJson(file)), botTerminology()])),
       resourceTypes: concreteResourceTypes(bundles),
     };
   }
   return loaded;
+}
+
+/**
+ * Only the Bot code systems and value sets from Medplum's terminology: the rest of that file would
+ * also replace FHIR's own (ucum-units among them) with Medplum's subsets.
+ */
+function botTerminology(): Bundle {
+  const medplum = readJson('fhir/r4/valuesets-medplum.json') as Bundle;
+  const entry = (medplum.entry ?? []).filter((e) => {
+    const url = (e.resource as { url?: string } | undefined)?.url ?? '';
+    return url.startsWith('https://medplum.com/fhir/CodeSystem/bot-') || url.startsWith('https://medplum.com/fhir/ValueSet/bot-');
+  });
+  return { resourceType: 'Bundle', type: 'collection', entry };
 }
 
 function concreteResourceTypes(bundles: Bundle[]): Set<string> {
