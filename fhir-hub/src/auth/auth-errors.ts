@@ -36,3 +36,8 @@ export function authErrorCode(outcome: OperationOutcome | undefined): string | u
   const code = outcome?.issue?.[0]?.details?.coding?.find((c) => c.system === CODE_SYSTEM)?.code;
   return code?.startsWith('SIMPUL-AUTH-') ? code : undefined;
 }
+
+/** Bad input to an admin action (client create, user add): the message names what to fix. */
+export class AuthInputError extends Error {
+  override name = 'AuthInputError';
+}

@@ -25,6 +25,13 @@ export interface SmartScope {
 /** The hub's own scope for its admin API (message store, replay); never part of SMART. */
 export const ADMIN_SCOPE = 'admin';
 
+/** OpenID Connect and SMART launch scopes the authorization server knows (oidc-provider "scopes"). */
+export const OIDC_SCOPES = ['openid', 'fhirUser', 'profile', 'offline_access', 'launch/patient'] as const;
+
+export function isOidcScope(word: string): boolean {
+  return (OIDC_SCOPES as readonly string[]).includes(word);
+}
+
 const ALL: Permission[] = ['c', 'r', 'u', 'd', 's'];
 const V1_PERMISSIONS: Record<string, Permission[]> = { read: ['r', 's'], write: ['c', 'u', 'd'], '*': ALL };
 const SCOPE_FORM = /^(patient|user|system)\/(\*|[A-Z][A-Za-z]{1,63})\.([a-z*]+)(\?.*)?$/;

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { BlobStore } from '../binary/blob-store.ts';
 import type { Sql } from '../db/connect.ts';
 import { HubError, hubError } from '../errors.ts';
+import { adminMessageRoutes } from '../messages/admin-message-routes.ts';
 import { buildCapabilityStatement } from '../metadata/capability-statement.ts';
 import { PostgresRepository } from '../repo/postgres-repository.ts';
 import type { WriteListener } from '../repo/write-events.ts';
@@ -105,5 +106,6 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
     return reply.status(result.ok ? 200 : 503).send({ status: result.ok ? 'ready' : 'not ready', checks: result.checks });
   });
   await app.register(fhirRoutes, { router, repo, blobs, baseUrl: options.baseUrl });
+  await app.register(adminMessageRoutes, { sql: options.sql });
   return { app, repo, health, subscriptions };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Envelope } from '@simpul/infra';
 import type { Queryable } from '../db/connect.ts';
 
@@ -20,7 +21,8 @@ export async function enqueueOutbox(db: Queryable, messages: OutboxMessage[]): P
      )
      SELECT pg_notify('${OUTBOX_CHANNEL}', '')`,
     [
-      messages.map((m) => m.envelope.id),
+      // The row's own id: a replay publishes the same envelope (same id) again in a new row.
+      messages.map(() => randomUUID()),
       messages.map((m) => m.exchange),
       messages.map((m) => m.routingKey),
       messages.map((m) => JSON.stringify(m.envelope)),

@@ -1,6 +1,7 @@
 -- Transactional outbox: rows are inserted in the same transaction as the resource write they
 -- announce, and a relay publishes them to RabbitMQ (with confirms) and marks them sent.
--- seq gives the publish order; id is the envelope id (the consumers' idempotency key).
+-- seq gives the publish order; id names the row (the envelope inside carries its own id, the
+-- consumers' idempotency key, which a replay reuses).
 CREATE TABLE outbox (
   seq          bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   id           uuid        NOT NULL UNIQUE,
