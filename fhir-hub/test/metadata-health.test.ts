@@ -50,3 +50,25 @@ describe('readiness reflects a dead database', () => {
     await hub.db.drop().catch(() => undefined);
   });
 });
+
+describe('metrics', () => {
+  test('/metrics reports HTTP latency by route, FHIR interactions and the outbox backlog', async () => {
+    const hub = await createTestHub();
+    try {
+      await hub.request('POST', '/fhir/R4/Patient', { resourceType: 'Patient', name: [{ family: 'Metrik' }] });
+      await hub.request('GET', '/fhir/R4/Patient/missing-one');
+      const res = await hub.app.inject({ method: 'GET', url: '/metrics' });
+      expect(res.statusCode).toBe(200);
+      const sample = (name: string, labels: Record<string, string>): number | undefined => {
+        const line = res.body.split('\n').find((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
+        return line ? Number(line.split(' ').at(-1)) : undefined;
+      };
+      expect(sample('simpul_http_request_duration_seconds_count', { method: 'POST', route: '/fhir/R4/*', status: '201' })).toBe(1);
+      expect(sample('simpul_fhir_interactions_total', { interaction: 'create', resource_type: 'Patient', outcome: 'ok' })).toBe(1);
+      expect(sample('simpul_fhir_interactions_total', { interaction: 'read', resource_type: 'Patient', outcome: 'client-error' })).toBe(1);
+      expect(sample('simpul_outbox_unsent', {})).toBeGreaterThan(0);
+    } finally {
+      await hub.close();
+    }
+  });
+});

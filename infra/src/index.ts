@@ -40,3 +40,6 @@ export { DEFAULT_HEALTH_TIMEOUT_MS, HealthChecks } from './health/health-checks.
 
 // Bus (RabbitMQ)
 export * from './bus/index.ts';
+
+// Metrics
+export { createMetricsRegistry } from './metrics/metrics-registry.ts';

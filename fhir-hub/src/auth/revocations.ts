@@ -114,6 +114,6 @@ export async function recordRevocation(db: Queryable, kind: RevocationKind, valu
 
 /** Deletes revocations no token can need any more. */
 export async function purgeExpiredRevocations(db: Queryable): Promise<number> {
-  const rows = await db`DELETE FROM auth_revocation WHERE expires_at < now() - interval '1 hour' RETURNING id`;
-  return rows.length;
+  const result = await db`DELETE FROM auth_revocation WHERE expires_at < now() - interval '1 hour'`;
+  return result.count;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { FhirRouter } from '@medplum/fhir-router';
-import { HealthChecks } from '@simpul/infra';
+import { HealthChecks, createMetricsRegistry } from '@simpul/infra';
+import type { Registry } from 'prom-client';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { BlobStore } from '../binary/blob-store.ts';
@@ -17,6 +18,7 @@ import { prepareSubscription } from '../subscriptions/subscription-rules.ts';
 import { initValidation, validateFhirResource } from '../validation/index.ts';
 import { registerContentTypes } from './content-types.ts';
 import { registerErrorHandler } from './error-handler.ts';
+import { registerHubMetrics } from './hub-metrics.ts';
 import { FHIR_PREFIX, fhirRoutes } from './fhir-routes.ts';
 
 export interface HubOptions {
@@ -30,6 +32,8 @@ export interface HubOptions {
   maxQueryStringLength: number;
   version?: string;
   writeListeners?: WriteListener[];
+  /** Where the hub's metrics go; a registry of its own by default. */
+  metrics?: Registry;
 }
 
 export interface Hub {
@@ -100,6 +104,8 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
     reply.header('content-type', 'application/fhir+json; charset=utf-8');
     return JSON.stringify(capability);
   });
+  const metrics = options.metrics ?? createMetricsRegistry({ part: 'hub' });
+  registerHubMetrics(app, metrics, options.sql);
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     const result = await health.run();
