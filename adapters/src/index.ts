@@ -1,2 +1,5 @@
-/** Public entry of this workspace; nothing is exported until the issue that builds it lands. */
-export {};
+/** Public entry of @simpul/adapters: the edges, the mappers and the ingest worker. */
+export * as hl7Mapping from './ingest/hl7/index.ts';
+export * as dicomData from './dicom/data/index.ts';
+export * as dicomPreview from './dicom/preview/index.ts';
+export * as dicomMapping from './ingest/dicom/index.ts';

@@ -1,0 +1,12 @@
+export { DicomParseError, formatTag } from './dicom-parse-error.ts';
+export type { DicomParseFailure } from './dicom-parse-error.ts';
+export { parseDicomFile } from './parse-dicom-file.ts';
+export type { ParsedDicom } from './parse-dicom-file.ts';
+export { extractInstanceMetadata } from './instance-metadata.ts';
+export type { AdministrativeSex, ExtractOptions, InstanceMetadata } from './instance-metadata.ts';
+export { parsePersonName } from './person-name.ts';
+export type { PersonName } from './person-name.ts';
+export { assertValidTimeZone, dicomDateTimeToFhir, dicomDateToFhirDate } from './dicom-date-time.ts';
+export { describeTransferSyntax } from './transfer-syntaxes.ts';
+export type { TransferSyntaxInfo } from './transfer-syntaxes.ts';
+export { SIMPUL_IMPLEMENTATION_CLASS_UID, writeDicomFile } from './write-dicom-file.ts';
