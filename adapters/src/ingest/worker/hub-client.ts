@@ -1,0 +1,100 @@
+import { MedplumClient, OperationOutcomeError, getStatus } from '@medplum/core';
+import type { Bundle, OperationOutcome, Patient } from '@medplum/fhirtypes';
+
+/** What the ingest worker needs from the hub: FHIR REST plus the message store's admin API. */
+export interface HubClient {
+  transaction(bundle: Bundle): Promise<Bundle>;
+  searchPatients(query: string): Promise<Patient[]>;
+  recordReceived(id: string, body: ReceivedReport): Promise<ReceivedAnswer>;
+  recordOutcome(id: string, body: OutcomeReport): Promise<void>;
+}
+
+export interface ReceivedReport {
+  kind: string;
+  source: string;
+  messageType?: string;
+  controlId?: string;
+  contentType: string;
+  raw: string;
+  receivedAt: string;
+  traceId?: string;
+  patientIds?: string[];
+  duplicateWindowMs?: number;
+}
+
+export interface ReceivedAnswer {
+  firstSeen: boolean;
+  message: { status: string; resources: string[] };
+  duplicateOf?: { id: string; status: string; resources: string[] };
+}
+
+export interface OutcomeReport {
+  status: 'received' | 'mapped' | 'stored' | 'error';
+  error?: string;
+  resources?: string[];
+  patientIds?: string[];
+  messageType?: string;
+}
+
+export interface HubClientOptions {
+  /** The hub's base URL, ending in `/` (config `hub.baseUrl`). */
+  baseUrl: string;
+  clientId?: string;
+  clientSecret?: string;
+  fetch?: typeof fetch;
+}
+
+/** A hub error with its HTTP status, so the worker can tell a bad message from a hub that is down. */
+export class HubRequestError extends Error {
+  readonly status: number;
+  readonly outcome?: OperationOutcome;
+
+  constructor(message: string, status: number, outcome?: OperationOutcome, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'HubRequestError';
+    this.status = status;
+    this.outcome = outcome;
+  }
+
+  /** 4xx other than timeouts, conflicts and throttling: sending the same thing again fails the same way. */
+  get permanent(): boolean {
+    return this.status >= 400 && this.status < 500 && ![408, 409, 412, 429].includes(this.status);
+  }
+}
+
+/** A HubClient over MedplumClient, signing in with client credentials when they are configured. */
+export async function createHubClient(options: HubClientOptions): Promise<HubClient> {
+  const medplum = new MedplumClient({
+    baseUrl: options.baseUrl,
+    fetch: options.fetch ?? fetch,
+    cacheTime: 0,
+    ...(options.clientId ? { clientId: options.clientId, clientSecret: options.clientSecret } : {}),
+  });
+  if (options.clientId && options.clientSecret) {
+    await medplum.startClientLogin(options.clientId, options.clientSecret);
+  }
+  const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toHubError(what, err);
+    }
+  };
+  return {
+    transaction: (bundle) => call('transaction', () => medplum.executeBatch(bundle)),
+    searchPatients: (query) => call(`Patient?${query}`, () => medplum.searchResources('Patient', query)),
+    recordReceived: (id, body) =>
+      call(`message store (received ${id})`, () => medplum.put(medplum.getBaseUrl() + `admin/messages/${id}/received`, body)),
+    recordOutcome: async (id, body) => {
+      await call(`message store (outcome ${id})`, () => medplum.put(medplum.getBaseUrl() + `admin/messages/${id}/outcome`, body));
+    },
+  };
+}
+
+function toHubError(what: string, err: unknown): HubRequestError {
+  if (err instanceof OperationOutcomeError) {
+    const status = getStatus(err.outcome);
+    return new HubRequestError(`hub refused ${what}: ${err.message}`, status, err.outcome, { cause: err });
+  }
+  return new HubRequestError(`hub unreachable for ${what}: ${(err as Error).message}`, 503, undefined, { cause: err });
+}

@@ -1,0 +1,90 @@
+/**
+ * The ingest worker (`simpul ingest`).
+ *
+ * Consumes: the `ingest` queue (every edge publishes there: `hl7.<source>`, `dicom.<ae>`, `sql.<source>`).
+ * Writes: FHIR to the hub (one transaction per message) and each message's progress to the message store.
+ * Why a replay is harmless: the mapped transaction is made of conditional writes on business
+ * identifiers, and a message already stored is skipped by its envelope id unless it is a replay.
+ * Order: messages of one patient are applied one at a time in arrival order (KeyedSerializer).
+ */
+import { PermanentError, declareTopology, type Bus, type Delivery, type Envelope, type Subscription } from '@simpul/infra';
+import type { Logger } from 'pino';
+import type { CodeTranslator, Hl7SourceMapping } from '../hl7/index.ts';
+import type { HubClient } from './hub-client.ts';
+import { applyHl7, prepareHl7, type IngestResult } from './ingest-hl7.ts';
+import { KeyedSerializer } from './keyed-serializer.ts';
+
+export interface IngestWorkerOptions {
+  bus: Bus;
+  hub: HubClient;
+  logger: Logger;
+  hl7Sources: Record<string, Hl7SourceMapping>;
+  translator: CodeTranslator;
+  prefetch: number;
+  maxAttempts: number;
+  duplicateWindowMs: number;
+  /** Retry delays of the ingest queue (default: the bus's 1 s, 10 s, 60 s, 5 min). */
+  retryDelaysMs?: number[];
+}
+
+export interface IngestWorker {
+  /** Handles one envelope as the consumer would (tests call it directly). */
+  handle(envelope: Envelope, delivery?: Pick<Delivery, 'attempt' | 'maxAttempts'>): Promise<IngestResult>;
+  close(): Promise<void>;
+}
+
+export async function startIngestWorker(options: IngestWorkerOptions): Promise<IngestWorker> {
+  const worker = createIngestHandler(options);
+  await declareTopology(options.bus, {
+    bots: [],
+    ...(options.retryDelaysMs ? { retryDelaysMs: options.retryDelaysMs, ingestRetryDelaysMs: options.retryDelaysMs } : {}),
+  });
+  const subscription: Subscription = await options.bus.consume('ingest', (envelope, delivery) => worker.handle(envelope, delivery).then(() => undefined), {
+    prefetch: options.prefetch,
+    maxAttempts: options.maxAttempts,
+  });
+  options.logger.info({ prefetch: options.prefetch }, 'ingest worker consuming');
+  return {
+    handle: worker.handle,
+    async close() {
+      await subscription.close();
+    },
+  };
+}
+
+export function createIngestHandler(options: Omit<IngestWorkerOptions, 'bus' | 'prefetch'>): Pick<IngestWorker, 'handle'> {
+  const serializer = new KeyedSerializer();
+  const deps = {
+    hub: options.hub,
+    translator: options.translator,
+    duplicateWindowMs: options.duplicateWindowMs,
+    sourceMapping: (source: string) => options.hl7Sources[source] ?? options.hl7Sources.default,
+  };
+  return {
+    handle(envelope, delivery) {
+      if (envelope.kind !== 'hl7') {
+        return Promise.reject(new PermanentError(`the ingest worker cannot handle "${envelope.kind}" messages yet (message ${envelope.id})`));
+      }
+      const log = options.logger.child({ traceId: envelope.traceId, messageId: envelope.id, source: envelope.source });
+      // Mapping is synchronous: the ordering key is fixed before anything else can interleave.
+      const prepared = prepareHl7(envelope as Envelope<string>, deps);
+      return serializer.run(prepared.orderingKey, async () => {
+        try {
+          const result = await applyHl7(prepared, deps);
+          log.info({ status: result.status, messageType: prepared.mapping?.messageType }, 'message ingested');
+          return result;
+        } catch (err) {
+          const attempt = delivery?.attempt ?? 1;
+          const maxAttempts = delivery?.maxAttempts ?? options.maxAttempts;
+          log.warn({ err: (err as Error).message, attempt, maxAttempts }, 'ingest failed; will retry');
+          if (attempt >= maxAttempts) {
+            await options.hub
+              .recordOutcome(envelope.id, { status: 'error', error: `gave up after ${attempt} attempts: ${(err as Error).message}` })
+              .catch((recordErr: unknown) => log.error({ err: recordErr }, 'could not record the final failure in the message store'));
+          }
+          throw err;
+        }
+      });
+    },
+  };
+}
