@@ -1,6 +1,7 @@
 import type { SimpulConfig } from '@simpul/infra';
 import type { Logger } from 'pino';
 import { configCheckCommand } from './config-check.ts';
+import { sandboxSatusehatCommand } from './sandbox-commands.ts';
 import { hubCommand, startCommand } from './serve.ts';
 
 export interface CommandContext {
@@ -21,7 +22,7 @@ export interface Command {
   run(context: CommandContext): Promise<number>;
 }
 
-const COMMANDS: Command[] = [startCommand, hubCommand, configCheckCommand];
+const COMMANDS: Command[] = [startCommand, hubCommand, configCheckCommand, sandboxSatusehatCommand];
 
 export function findCommand(argv: string[]): { command: Command; args: string[] } | undefined {
   for (const command of [...COMMANDS].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length)) {

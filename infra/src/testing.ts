@@ -3,3 +3,4 @@
  * `import { createTestVhost } from '@simpul/infra/testing'`.
  */
 export { createTestVhost, type TestVhost } from './bus/testing/test-vhost.ts';
+export * from './sandbox/satusehat/index.ts';
