@@ -1,7 +1,9 @@
 import type { SimpulConfig } from '@simpul/infra';
 import type { Logger } from 'pino';
+import { authCommands } from './auth-commands.ts';
 import { configCheckCommand } from './config-check.ts';
 import { sandboxSatusehatCommand } from './sandbox-commands.ts';
+import { ingestCommand } from './ingest-command.ts';
 import { hubCommand, startCommand } from './serve.ts';
 import { terminologyCommands } from './terminology-commands.ts';
 
@@ -23,7 +25,7 @@ export interface Command {
   run(context: CommandContext): Promise<number>;
 }
 
-const COMMANDS: Command[] = [startCommand, hubCommand, configCheckCommand, sandboxSatusehatCommand, ...terminologyCommands];
+const COMMANDS: Command[] = [startCommand, hubCommand, configCheckCommand, sandboxSatusehatCommand, ...terminologyCommands, ingestCommand, ...authCommands];
 
 export function findCommand(argv: string[]): { command: Command; args: string[] } | undefined {
   for (const command of [...COMMANDS].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length)) {

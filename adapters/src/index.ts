@@ -3,3 +3,4 @@ export * as hl7Mapping from './ingest/hl7/index.ts';
 export * as dicomData from './dicom/data/index.ts';
 export * as dicomPreview from './dicom/preview/index.ts';
 export * as dicomMapping from './ingest/dicom/index.ts';
+export * as ingestWorker from './ingest/worker/index.ts';

@@ -5,3 +5,29 @@ export { buildHub, type Hub, type HubOptions } from './http/build-hub.ts';
 export { PostgresRepository } from './repo/postgres-repository.ts';
 export type { WriteEvent, WriteListener } from './repo/write-events.ts';
 export { runHub, type RunningHub } from './run-hub.ts';
+// Authorization: what the CLI's admin verbs (`simpul client ...`, `simpul user ...`, `simpul keys rotate`) use.
+export {
+  addUser,
+  AuthInputError,
+  createClient,
+  DEFAULT_AUTH_OPTIONS,
+  disableClient,
+  disableUser,
+  ensureAdminClient,
+  listClients,
+  listUsers,
+  maxAccessTokenTtl,
+  MIN_PASSWORD_LENGTH,
+  rotateSigningKeys,
+  type ClientRecord,
+  type NewClient,
+  type UserRecord,
+} from './auth/index.ts';
+export {
+  extractSearchIndexRows,
+  parseSearchQuery,
+  reindexSearch,
+  searchBundle,
+  writeIndexRows,
+  type ReindexProgress,
+} from './search/index.ts';

@@ -1,6 +1,6 @@
-import { isIP } from 'node:net';
 import type { SimpulConfig } from '@simpul/infra';
 import type { Logger } from 'pino';
+import { ensureAdminClient } from './auth/index.ts';
 import { connectDatabase } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
 import { buildHub, type Hub } from './http/build-hub.ts';
@@ -13,19 +13,15 @@ export interface RunningHub {
 }
 
 /**
- * `simpul hub`: migrate the database, build the app and listen. Until the auth issue lands the hub
- * has no authorization, so it refuses to listen anywhere but loopback and says so in its log.
+ * `simpul hub`: migrate the database, make sure the first admin client exists (printed once on an
+ * empty database), build the app and listen. Every FHIR and admin request needs an access token.
  */
 export async function runHub(config: SimpulConfig, logger: Logger): Promise<RunningHub> {
-  if (!isLoopback(config.hub.host)) {
-    throw new Error(
-      `hub.host is "${config.hub.host}": the hub has no authorization yet and only listens on loopback (127.0.0.1, ::1, localhost)`,
-    );
-  }
   const sql = connectDatabase({ url: config.database.url, maxConnections: config.database.maxConnections });
   try {
     const applied = await migrate(sql);
     logger.info({ applied }, applied.length ? 'database migrated' : 'database schema up to date');
+    await ensureAdminClient(sql, { clientId: config.admin.clientId, clientSecret: config.admin.clientSecret }, logger.child({ part: 'auth' }));
     const hub = await buildHub({
       sql,
       logger,
@@ -34,6 +30,7 @@ export async function runHub(config: SimpulConfig, logger: Logger): Promise<Runn
       maxBodyBytes: config.hub.maxBodyBytes,
       maxBinaryBytes: config.hub.maxBinaryBytes,
       maxQueryStringLength: config.hub.maxQueryStringLength,
+      terminology: config.terminology,
     });
     const relay = startOutboxRelay(sql, config.bus.url, logger.child({ part: 'outbox-relay' }));
     hub.health.register('bus', async () => {
@@ -45,7 +42,6 @@ export async function runHub(config: SimpulConfig, logger: Logger): Promise<Runn
     const address = hub.app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.hub.port;
     const url = `http://${config.hub.host.includes(':') ? `[${config.hub.host}]` : config.hub.host}:${port}/`;
-    logger.warn({ url }, 'FHIR hub is OPEN: no authorization is configured yet, so it listens on loopback only');
     logger.info({ fhir: `${url}fhir/R4`, health: `${url}healthz` }, 'FHIR hub ready');
     return {
       hub,
@@ -60,11 +56,4 @@ export async function runHub(config: SimpulConfig, logger: Logger): Promise<Runn
     await sql.end({ timeout: 1 });
     throw err;
   }
-}
-
-function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  if (isIP(host) === 6) return host === '::1';
-  return false;
 }

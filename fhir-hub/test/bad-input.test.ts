@@ -73,12 +73,16 @@ describe('bad input gets a clear 4xx and writes nothing', () => {
   });
 
   test('a search the engine cannot serve is a 400 with the reason, never a 500', async () => {
-    const composite = await hub.request('GET', '/fhir/R4/Observation?code-value-quantity=http://loinc.org|8867-4$gt60');
-    expect(composite.status).toBe(400);
-    expect(composite.body.resourceType).toBe('OperationOutcome');
-    const unknown = await hub.request('GET', '/fhir/R4/Patient?shoe-size=42');
+    const filter = await hub.request('GET', '/fhir/R4/Observation?_filter=code eq 8867-4');
+    expect(filter.status).toBe(400);
+    expect(filter.body.resourceType).toBe('OperationOutcome');
+    // unknown parameters: ignored and reported by default (lenient), a 400 when the client asks for strict
+    const unknown = await hub.request('GET', '/fhir/R4/Patient?shoe-size=42', undefined, { prefer: 'handling=strict' });
     expect(unknown.status).toBe(400);
     expect(issueText(unknown.body)).toMatch(/shoe-size/);
+    const lenient = await hub.request('GET', '/fhir/R4/Patient?shoe-size=42');
+    expect(lenient.status).toBe(200);
+    expect(JSON.stringify(lenient.body.entry.at(-1))).toMatch(/shoe-size/);
   });
 
   test('a reference type modifier restricts the target type', async () => {

@@ -1,12 +1,11 @@
 /**
  * Test fixture for the search tests: a fresh migrated database, resources written straight into
- * the `resource` table plus their index (what the repository will do on each write), and search
- * through the public API with URLs parsed by core like the FHIR router does.
+ * the `resource` table plus their index (what the repository does on each write), and search
+ * through the public API with URLs parsed by the hub's own parser like the HTTP layer does.
  */
 import { randomUUID } from 'node:crypto';
-import { parseSearchRequest } from '@medplum/core';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import { initSearchDefinitions, searchBundle, writeSearchIndex } from '../src/search/index.ts';
+import { initSearchDefinitions, parseSearchQuery, searchBundle, writeSearchIndex } from '../src/search/index.ts';
 import { createTestDatabase } from './support/test-database.ts';
 import type { TestDatabase } from './support/test-database.ts';
 
@@ -20,7 +19,8 @@ export interface SearchFixture {
   update(resource: Resource): Promise<string>;
   /** Marks the resource deleted the way the repository does (row kept, deleted = true). */
   markDeleted(resourceType: string, id: string): Promise<void>;
-  search(url: string): Promise<Bundle>;
+  /** `Type?query` (or `?_type=...` for a system-level search); strict handling unless asked. */
+  search(url: string, handling?: 'strict' | 'lenient'): Promise<Bundle>;
   /** Ids of the matches in result order. */
   ids(url: string): Promise<string[]>;
   drop(): Promise<void>;
@@ -54,8 +54,8 @@ export async function createSearchFixture(): Promise<SearchFixture> {
     async markDeleted(resourceType, id) {
       await sql`UPDATE resource SET deleted = true WHERE resource_type = ${resourceType} AND id = ${id}`;
     },
-    async search(url) {
-      return searchBundle(sql, parseSearchRequest(url), { baseUrl: BASE_URL });
+    async search(url, handling = 'strict') {
+      return searchBundle(sql, parseUrl(url, handling), { baseUrl: BASE_URL });
     },
     async ids(url) {
       const bundle = await fixture.search(url);
@@ -64,6 +64,14 @@ export async function createSearchFixture(): Promise<SearchFixture> {
     drop: () => db.drop(),
   };
   return fixture;
+}
+
+/** Parses `Type?a=b&c=d` the way the HTTP layer parses a search. */
+export function parseUrl(url: string, handling: 'strict' | 'lenient' = 'strict'): ReturnType<typeof parseSearchQuery> {
+  const q = url.indexOf('?');
+  const type = q < 0 ? url : url.slice(0, q);
+  const pairs = [...new URLSearchParams(q < 0 ? '' : url.slice(q + 1))];
+  return parseSearchQuery(type || undefined, pairs, { handling });
 }
 
 /** Sorted copy, for comparing match sets. */

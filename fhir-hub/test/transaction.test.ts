@@ -79,4 +79,50 @@ describe('batch and transaction', () => {
     expect(statuses[1]).toBe('400');
     expect(statuses[2]).toBe('404');
   });
+
+  test('a transaction with many conditional writes runs whole (no 8-entry limit) and a replay changes nothing', async () => {
+    const system = 'http://rs.example/mrn';
+    const bundle = () => ({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: Array.from({ length: 15 }, (_, i) => ({
+        resource: patient({ identifier: [{ system, value: `BULK-${i}` }] }),
+        request: { method: 'PUT', url: `Patient?identifier=${encodeURIComponent(`${system}|BULK-${i}`)}` },
+      })),
+    });
+    const first = await hub.request('POST', '/fhir/R4', bundle());
+    expect(first.status).toBe(200);
+    expect(first.body.entry.map((e: any) => e.response.status)).toEqual(Array(15).fill('201'));
+    const before = await countRows();
+    const replay = await hub.request('POST', '/fhir/R4', bundle());
+    expect(replay.status).toBe(200);
+    expect(replay.body.entry.map((e: any) => e.response.status)).toEqual(Array(15).fill('200'));
+    expect(await countRows()).toBe(before);
+  });
+
+  test('concurrent transactions creating the same conditional resource make it once', async () => {
+    const system = 'http://rs.example/mrn';
+    const tx = () => ({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          fullUrl: 'urn:uuid:0b4f7f3c-1c8e-4d5e-9f00-111111111111',
+          resource: patient({ identifier: [{ system, value: 'RACE-TX' }] }),
+          request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${system}|RACE-TX` },
+        },
+        {
+          resource: { resourceType: 'Encounter', status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' }, subject: { reference: 'urn:uuid:0b4f7f3c-1c8e-4d5e-9f00-111111111111' } },
+          request: { method: 'POST', url: 'Encounter' },
+        },
+      ],
+    });
+    const results = await Promise.all(Array.from({ length: 8 }, () => hub.request('POST', '/fhir/R4', tx())));
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
+    const found = await hub.request('GET', `/fhir/R4/Patient?identifier=${encodeURIComponent(`${system}|RACE-TX`)}`);
+    expect(found.body.entry).toHaveLength(1);
+    const patientId = found.body.entry[0].resource.id;
+    for (const r of results) expect(r.body.entry[1].resource.subject.reference).toBe(`Patient/${patientId}`);
+  });
 });
+

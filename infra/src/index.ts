@@ -5,13 +5,17 @@ export { expecting } from './config/expectations.ts';
 export { byteSizeSchema, hostSchema, parseByteSize, portSchema, positiveIntSchema, urlWithSchemeSchema } from './config/field-types.ts';
 export type { AdminConfig } from './config/admin.ts';
 export { adminConfigSchema } from './config/admin.ts';
+export type { BotConfig, BotsConfig, RestHookConfig } from './config/bots.ts';
+export { botsConfigSchema, REST_HOOK_QUEUE_NAME } from './config/bots.ts';
 export type { BusConfig } from './config/bus.ts';
 export { busConfigSchema } from './config/bus.ts';
 export type { DatabaseConfig } from './config/database.ts';
 export { databaseConfigSchema } from './config/database.ts';
-export type { DicomConfig } from './config/dicom.ts';
-export { aeTitleSchema, dicomConfigSchema } from './config/dicom.ts';
+export type { DicomConfig, DicomMappingConfig } from './config/dicom.ts';
+export { aeTitleSchema, dicomConfigSchema, dicomMappingSchema } from './config/dicom.ts';
 export type { HubConfig } from './config/hub.ts';
+export type { IngestConfig } from './config/ingest.ts';
+export { ingestConfigSchema } from './config/ingest.ts';
 export { hubConfigSchema } from './config/hub.ts';
 export type { LogConfig } from './config/log.ts';
 export { LOG_LEVELS, logConfigSchema } from './config/log.ts';
@@ -19,6 +23,8 @@ export type { MllpConfig } from './config/mllp.ts';
 export { mllpConfigSchema } from './config/mllp.ts';
 export type { StorageConfig } from './config/storage.ts';
 export { storageConfigSchema } from './config/storage.ts';
+export type { TerminologyConfig } from './config/terminology.ts';
+export { terminologyConfigSchema } from './config/terminology.ts';
 export type { SimpulConfig, SimpulConfigInput } from './config/schema.ts';
 export { configComponents, simpulConfigSchema } from './config/schema.ts';
 export type { ConfigProblem } from './config/config-error.ts';
@@ -40,6 +46,9 @@ export { DEFAULT_HEALTH_TIMEOUT_MS, HealthChecks } from './health/health-checks.
 
 // Bus (RabbitMQ)
 export * from './bus/index.ts';
+
+// Durable files (blob stores)
+export * from './storage/index.ts';
 
 // Metrics
 export { createMetricsRegistry } from './metrics/metrics-registry.ts';

@@ -3,7 +3,7 @@
  * Shaped after the IHE Basic Audit Log Patterns: type `rest` with the RESTful interaction as subtype,
  * or DICOM 110114 User Authentication for sign-ins; the person and the client app are both agents.
  */
-import type { AuditEvent, AuditEventAgent, AuditEventEntity, Reference } from '@medplum/fhirtypes';
+import type { AuditEvent, AuditEventAgent, AuditEventEntity } from '@medplum/fhirtypes';
 import type { AuthContext, RequestOrigin } from './auth-context.ts';
 
 export type AuditOutcome = 'success' | 'denied' | 'failed';
@@ -67,7 +67,7 @@ function agents(actor: AuditActor, origin: RequestOrigin): AuditEventAgent[] {
   });
   if (auth?.kind === 'client') return [clientAgent(auth.clientId, true)];
   if (auth?.kind === 'user') {
-    const who: Reference = auth.fhirUser ? { reference: auth.fhirUser } : { display: `user ${auth.subject}` };
+    const who: AuditEventAgent['who'] = auth.fhirUser ? { reference: auth.fhirUser } : { display: `user ${auth.subject}` };
     return [{ who, altId: auth.subject, requestor: true, network }, clientAgent(auth.clientId, false)];
   }
   const people: AuditEventAgent[] = [];

@@ -94,7 +94,7 @@ export class AuditWriter {
     try {
       await this.repo.withTransaction(async (tx) => {
         for (const event of events) await tx.createResource(event);
-      });
+      }, { resourceTypes: ['AuditEvent'] });
       this.counters.auditEventsWritten += events.length;
     } catch (err) {
       this.counters.auditWriteFailures += events.length;

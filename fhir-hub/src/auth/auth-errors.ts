@@ -4,7 +4,7 @@ import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes
 /**
  * Authorization errors, in the hub's catalogue style (stable code in `issue[0].details.coding`,
  * same code system as fhir-hub/src/errors.ts). The outcome id carries the HTTP status through
- * `@medplum/core`'s getStatus (unauthorized → 401, forbidden → 403, too-many-requests → 429).
+ * `@medplum/core`'s getStatus (unauthorized → 401, forbidden → 403).
  * Listed in src/auth/README.md; keep both in step.
  */
 export const AuthError = {
@@ -12,7 +12,6 @@ export const AuthError = {
   INVALID_TOKEN: { code: 'SIMPUL-AUTH-002', id: 'unauthorized', issue: 'login' },
   INSUFFICIENT_SCOPE: { code: 'SIMPUL-AUTH-003', id: 'forbidden', issue: 'forbidden' },
   OUTSIDE_GRANT: { code: 'SIMPUL-AUTH-004', id: 'forbidden', issue: 'forbidden' },
-  TOO_MANY_ATTEMPTS: { code: 'SIMPUL-AUTH-005', id: 'too-many-requests', issue: 'throttled' },
 } as const satisfies Record<string, { code: string; id: string; issue: OperationOutcomeIssue['code'] }>;
 
 export type AuthErrorKind = (typeof AuthError)[keyof typeof AuthError];

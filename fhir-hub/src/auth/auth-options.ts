@@ -20,6 +20,12 @@ export interface AuthOptions {
   bruteForceBurst: number;
   /** One more attempt is allowed every this many seconds once the burst is spent. */
   bruteForceRefillSeconds: number;
+  /**
+   * Let clients' JWKS URLs point at loopback or private addresses. Off by default: oidc-provider
+   * refuses such fetches (SSRF protection); turn it on only when backend services publish their keys
+   * inside the hospital network.
+   */
+  allowPrivateJwksUrls: boolean;
 }
 
 export const DEFAULT_AUTH_OPTIONS: AuthOptions = {
@@ -33,6 +39,7 @@ export const DEFAULT_AUTH_OPTIONS: AuthOptions = {
   keyRefreshMs: 60_000,
   bruteForceBurst: 10,
   bruteForceRefillSeconds: 30,
+  allowPrivateJwksUrls: false,
 };
 
 /** The longest an access token lives: how long a client or user revocation must be remembered. */

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { Queryable } from '../db/connect.ts';
-import { initSearchDefinitions } from '../search/index.ts';
+import { loadFhirDefinitions } from '../definitions/load-definitions.ts';
 import { AuthInputError } from './auth-errors.ts';
 import { recordRevocation } from './revocations.ts';
 import { generateSecret, hashSecret } from './secret-hash.ts';
@@ -73,7 +73,7 @@ interface ClientRow {
 const CLIENT_ID = /^[A-Za-z0-9._-]{3,100}$/;
 
 export async function createClient(db: Queryable, input: NewClient): Promise<CreatedClient> {
-  initSearchDefinitions();
+  loadFhirDefinitions();
   const name = input.name?.trim();
   if (!name || name.length > 200) throw new AuthInputError('A client needs a name of 1 to 200 characters');
   const redirectUris = input.redirectUris ?? [];

@@ -11,7 +11,7 @@
  *    pass the same checks.
  * Writes (success or failure) and denials go to the request's audit trail.
  */
-import { OperationOutcomeError, gone, notFound, type Operation, type SearchRequest, type WithId } from '@medplum/core';
+import { OperationOutcomeError, badRequest, gone, notFound, type Operation, type SearchRequest, type WithId } from '@medplum/core';
 import {
   FhirRepository,
   getExtraEntries,
@@ -23,7 +23,7 @@ import {
   type TransactionOptions,
   type UpdateResourceOptions,
 } from '@medplum/fhir-router';
-import type { Bundle, BundleEntry, Parameters, Reference, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, Parameters, Reference, Resource, ResourceType } from '@medplum/fhirtypes';
 import type { PostgresRepository } from '../repo/postgres-repository.ts';
 import { parseReferenceString } from '../repo/resource-types.ts';
 import type { AccessPolicy, Interaction } from './access-policy.ts';
@@ -117,12 +117,23 @@ export class ScopedRepository extends FhirRepository {
     }
     const plan = plans[0];
     const restricted: SearchRequest<T> = plan.kind === 'unrestricted' ? base : { ...base, filters: [...(base.filters ?? []), ...plan.filters] };
+    const subsetted = !!(searchRequest.summary || searchRequest.fields?.length);
+    if (plan.kind === 'post-filter' && subsetted) {
+      throw new OperationOutcomeError(badRequest('_summary and _elements cannot be combined with these granular scopes; search without them', '_summary'));
+    }
     const bundle = await this.inner.search<T>(restricted, options);
-    const matches = (bundle.entry ?? []).filter((e) => e.resource && this.policy.permits(e.resource, 'search'));
-    const result: Bundle<WithId<T>> = { ...bundle, entry: matches };
-    if (plan.kind === 'post-filter' || matches.length !== (bundle.entry ?? []).length) delete result.total;
+    const entries = bundle.entry ?? [];
+    // A subsetted resource may lack what the in-memory check reads; its restriction was applied in SQL.
+    const recheck = !(plan.kind === 'filters' && subsetted);
+    const kept = entries.filter(
+      (e) => e.search?.mode === 'outcome' || (e.resource && (!recheck || this.policy.permits(e.resource, 'search'))),
+    );
+    const result: Bundle<WithId<T>> = { ...bundle, entry: kept };
+    if (plan.kind === 'post-filter' || kept.length !== entries.length) delete result.total;
+    const matches = kept.filter((e) => e.search?.mode !== 'outcome').map((e) => e.resource as WithId<T>);
     if ((include?.length || revInclude?.length) && matches.length > 0) {
-      await getExtraEntries(this, searchRequest, matches.map((e) => e.resource as WithId<T>), result.entry as BundleEntry[], {
+      // Resolved here, through this repository, so every included resource passes the same checks.
+      await getExtraEntries(this, searchRequest, matches, result.entry as BundleEntry[], {
         fullUrl: (type, id) => `${this.fhirBase}/${type}/${id}`,
       });
     }
@@ -181,7 +192,7 @@ export class ScopedRepository extends FhirRepository {
           const patched = await tx.patchResource<T>(resourceType, id, patch, options);
           this.assertWritable(patched, 'update');
           return patched;
-        }),
+        }, { resourceTypes: [resourceType as ResourceType] }),
       id,
     );
   }

@@ -4,6 +4,7 @@ import { HealthChecks, createMetricsRegistry } from '@simpul/infra';
 import type { Registry } from 'prom-client';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { AuthServer, authMeRoute, oauthRoutes, requestRepository, requireAdminScope, requireBearerToken, type AuthOptions } from '../auth/index.ts';
 import { BlobStore } from '../binary/blob-store.ts';
 import type { Sql } from '../db/connect.ts';
 import { HubError, hubError } from '../errors.ts';
@@ -11,11 +12,12 @@ import { adminMessageRoutes } from '../messages/admin-message-routes.ts';
 import { buildCapabilityStatement } from '../metadata/capability-statement.ts';
 import { PostgresRepository } from '../repo/postgres-repository.ts';
 import type { WriteListener } from '../repo/write-events.ts';
-import { initSearchDefinitions } from '../search/index.ts';
+import { initSearchDefinitions, SearchParameterRegistry } from '../search/index.ts';
 import { SubscriptionCache } from '../subscriptions/subscription-cache.ts';
 import { createSubscriptionListener } from '../subscriptions/subscription-events.ts';
 import { prepareSubscription } from '../subscriptions/subscription-rules.ts';
 import { initValidation, validateFhirResource } from '../validation/index.ts';
+import { HubTerminology, adminTerminologyRoutes, createTerminologyWriteListener, registerTerminologyOperations, type HubTerminologyOptions } from '../terminology/index.ts';
 import { registerContentTypes } from './content-types.ts';
 import { registerErrorHandler } from './error-handler.ts';
 import { registerHubMetrics } from './hub-metrics.ts';
@@ -34,6 +36,10 @@ export interface HubOptions {
   writeListeners?: WriteListener[];
   /** Where the hub's metrics go; a registry of its own by default. */
   metrics?: Registry;
+  /** Authorization server and resource server tunables (token lifetimes, audit, brute-force limits). */
+  auth?: Partial<AuthOptions>;
+  /** Starter content on/off and files loaded at start (config `terminology`). */
+  terminology?: HubTerminologyOptions;
 }
 
 export interface Hub {
@@ -41,6 +47,8 @@ export interface Hub {
   repo: PostgresRepository;
   health: HealthChecks;
   subscriptions: SubscriptionCache;
+  auth: AuthServer;
+  terminology: HubTerminology;
 }
 
 const TRACE_ID = /^[A-Za-z0-9._-]{8,128}$/;
@@ -52,14 +60,24 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
   const blobs = new BlobStore(options.storageDir);
   const subscriptions = new SubscriptionCache(options.sql, options.logger.child({ part: 'subscriptions' }));
   await subscriptions.start();
+  // SearchParameters written at run time become searchable and indexed in every replica.
+  const searchParameters = new SearchParameterRegistry(options.sql, options.logger.child({ part: 'search-parameters' }));
+  await searchParameters.start();
+  const terminology = new HubTerminology(options.sql, options.logger.child({ part: 'terminology' }), options.terminology);
   const repo = new PostgresRepository(options.sql, {
     baseUrl: options.baseUrl,
     validate: (resource) => validateFhirResource(resource),
     transforms: [prepareSubscription],
-    writeListeners: [createSubscriptionListener(subscriptions), ...(options.writeListeners ?? [])],
+    writeListeners: [
+      createSubscriptionListener(subscriptions),
+      createTerminologyWriteListener(terminology),
+      searchParameters.writeListener(),
+      ...(options.writeListeners ?? []),
+    ],
     blobs,
   });
   const router = new FhirRouter();
+  registerTerminologyOperations(router, terminology);
   const health = new HealthChecks();
   health.register('database', async () => {
     await options.sql`SELECT 1`;
@@ -79,8 +97,25 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
       return typeof given === 'string' && TRACE_ID.test(given) ? given : randomUUID();
     },
   }) as unknown as FastifyInstance;
+  const auth = await AuthServer.start({
+    sql: options.sql,
+    baseUrl: options.baseUrl,
+    logger: options.logger.child({ part: 'auth' }),
+    repo,
+    options: options.auth,
+  }).catch(async (err: unknown) => {
+    await subscriptions.stop();
+    throw err;
+  });
   app.addHook('onClose', async () => {
     await subscriptions.stop();
+    await auth.stop();
+  });
+  app.addHook('onClose', () => terminology.stop());
+  app.addHook('onClose', () => searchParameters.stop());
+  await terminology.start().catch(async (err: unknown) => {
+    await app.close();
+    throw err;
   });
   registerContentTypes(app, options);
   registerErrorHandler(app);
@@ -99,7 +134,7 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
     );
   });
 
-  const capability = buildCapabilityStatement({ baseUrl: options.baseUrl, version: options.version ?? '0.1.0', secured: false });
+  const capability = buildCapabilityStatement({ baseUrl: options.baseUrl, version: options.version ?? '0.1.0', secured: true });
   app.get(`${FHIR_PREFIX}/metadata`, async (_request, reply) => {
     reply.header('content-type', 'application/fhir+json; charset=utf-8');
     return JSON.stringify(capability);
@@ -111,7 +146,18 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
     const result = await health.run();
     return reply.status(result.ok ? 200 : 503).send({ status: result.ok ? 'ready' : 'not ready', checks: result.checks });
   });
-  await app.register(fhirRoutes, { router, repo, blobs, baseUrl: options.baseUrl });
-  await app.register(adminMessageRoutes, { sql: options.sql });
-  return { app, repo, health, subscriptions };
+  // Public: OAuth2/OIDC endpoints, the sign-in page and the discovery documents.
+  await app.register(oauthRoutes, { auth });
+  // Everything else needs a bearer token; FHIR requests see the repository through the token's scopes.
+  await app.register(async (secured) => {
+    requireBearerToken(secured, auth);
+    authMeRoute(secured, auth);
+    await secured.register(fhirRoutes, { router, repoFor: (request) => requestRepository(auth, request), blobs, baseUrl: options.baseUrl });
+    await secured.register(async (admin) => {
+      requireAdminScope(admin);
+      await admin.register(adminMessageRoutes, { sql: options.sql });
+      await admin.register(adminTerminologyRoutes, { sql: options.sql, terminology });
+    });
+  });
+  return { app, repo, health, subscriptions, auth, terminology };
 }

@@ -1,19 +1,21 @@
-import { OperationOutcomeError, badRequest, getStatus, isOk, normalizeOperationOutcome, parseSearchRequest } from '@medplum/core';
+import { OperationOutcomeError, allOk, getStatus, isOk, normalizeOperationOutcome } from '@medplum/core';
 import type { FhirRequest, FhirResponse, FhirRouter, HttpMethod } from '@medplum/fhir-router';
-import type { Binary, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { Binary, Bundle, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { readBinaryBytes } from '../binary/binary-content.ts';
 import type { BlobStore } from '../binary/blob-store.ts';
 import { HubError, hubError, statusOfHubOutcome } from '../errors.ts';
-import type { PostgresRepository } from '../repo/postgres-repository.ts';
+import type { HubRepository } from '../auth/scoped-repository.ts';
+import { processTransactionBundle } from '../repo/transaction-bundle.ts';
 import { traceContext } from '../trace-context.ts';
-import { applyReferenceTypeModifiers, type RawSearchQuery } from '../search/index.ts';
+import { applyReferenceTypeModifiers, parseHttpSearch, runHttpSearch, type RawSearchQuery } from '../search/index.ts';
 import { isValidFhirId } from '../validation/index.ts';
 import { isFhirJsonType, wantsFhirJson } from './content-types.ts';
 
 export interface FhirRoutesOptions {
   router: FhirRouter;
-  repo: PostgresRepository;
+  /** The repository this request may use: the hub's, behind the caller's access token. */
+  repoFor: (request: FastifyRequest) => HubRepository;
   blobs: BlobStore;
   baseUrl: string;
 }
@@ -28,7 +30,7 @@ const NON_ID_SEGMENT = /^(\$|_history$|_search$)/;
  * answers back into HTTP. REST semantics live in the router; storage lives in the repository.
  */
 export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOptions): Promise<void> {
-  const { router, repo, blobs, baseUrl } = options;
+  const { router, repoFor, blobs, baseUrl } = options;
 
   const handle = (request: FastifyRequest, reply: FastifyReply): Promise<void> =>
     traceContext.run({ traceId: String(request.id) }, () => handleInContext(request, reply));
@@ -37,6 +39,7 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
     const { path } = splitUrl(request.url);
     assertPathIds(path);
     const pathParts = path.split('/').filter(Boolean);
+    const repo = repoFor(request);
 
     if (pathParts[0] === 'Binary' && request.method !== 'DELETE' && request.method !== 'PATCH') {
       const handled = await handleBinary(request, reply, pathParts, repo, blobs, baseUrl);
@@ -59,12 +62,24 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
         `Content-Type "${request.headers['content-type'] ?? ''}" is not accepted here: send application/fhir+json`,
       );
     }
+    // Searches (GET [type], GET ?_type=, POST _search) run on the search engine's own parser, which
+    // understands what core's does not (chains, composites, near, comma-separated dates, lenient handling).
+    const search = parseHttpSearch({
+      method: request.method,
+      pathParts,
+      query: request.query as RawSearchQuery,
+      body: request.body,
+      prefer: typeof request.headers.prefer === 'string' ? request.headers.prefer : undefined,
+    });
+    if (search) {
+      await sendResource(reply, 200, await runHttpSearch(repo, search));
+      return;
+    }
     const query = applyReferenceTypeModifiers(request.query as RawSearchQuery);
     let body = request.body;
     if (pathParts[1] === '_search' && request.method === 'POST' && body && typeof body === 'object') {
       body = applyReferenceTypeModifiers(body as RawSearchQuery);
     }
-    assertSearchParses(request.method, pathParts, pathParts[1] === '_search' ? (body as RawSearchQuery) : query);
     const fhirRequest: FhirRequest = {
       method: request.method as HttpMethod,
       // The query travels parsed (below); a query string in the url would make the router re-parse it.
@@ -77,7 +92,9 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
       // Without this flag the router treats a transaction Bundle like a batch (no all-or-nothing).
       config: { transactions: true },
     };
-    const response = await router.handleRequest(fhirRequest, repo);
+    const response = isTransactionPost(request.method, pathParts, body)
+      ? await runTransaction(router, repo, body as Bundle, fhirRequest)
+      : await router.handleRequest(fhirRequest, repo);
     await sendFhirResponse(reply, response, baseUrl, String(request.headers.prefer ?? ''));
   };
 
@@ -91,7 +108,7 @@ async function handleBinary(
   request: FastifyRequest,
   reply: FastifyReply,
   pathParts: string[],
-  repo: PostgresRepository,
+  repo: HubRepository,
   blobs: BlobStore,
   baseUrl: string,
 ): Promise<boolean> {
@@ -190,20 +207,19 @@ function splitUrl(url: string): { path: string; search: string } {
   return { path: decodeURIComponent(path), search };
 }
 
-/**
- * `@medplum/core`'s search parser throws plain Errors for some parameters (composite types, say),
- * which the router would turn into a 500: parse searches first and answer 400 with the reason.
- */
-function assertSearchParses(method: string, pathParts: string[], query: RawSearchQuery): void {
-  const isTypeSearch = (method === 'GET' && pathParts.length === 1) || (method === 'POST' && pathParts[1] === '_search');
-  const isSystemSearch = method === 'GET' && pathParts.length === 0;
-  if (!isTypeSearch && !isSystemSearch) return;
-  try {
-    parseSearchRequest(isSystemSearch ? 'MultipleTypes' : pathParts[0], query);
-  } catch (err) {
-    if (err instanceof OperationOutcomeError) throw err;
-    throw new OperationOutcomeError(badRequest(`Unsupported search: ${(err as Error).message}`));
-  }
+function isTransactionPost(method: string, pathParts: string[], body: unknown): boolean {
+  return (
+    method === 'POST' &&
+    pathParts.length === 0 &&
+    typeof body === 'object' &&
+    body !== null &&
+    (body as Bundle).resourceType === 'Bundle' &&
+    (body as Bundle).type === 'transaction'
+  );
+}
+
+async function runTransaction(router: FhirRouter, repo: HubRepository, bundle: Bundle, request: FhirRequest): Promise<FhirResponse> {
+  return [allOk, await processTransactionBundle(router, repo, bundle, request)];
 }
 
 /** `Patient/<not an id>` gets a 400 naming the problem instead of a confusing 404. */

@@ -1,10 +1,10 @@
 import { getResourceTypes, getSearchParameters } from '@medplum/core';
-import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
+import type { CapabilityStatement, CapabilityStatementRestResource, CapabilityStatementRestSecurity } from '@medplum/fhirtypes';
 
 export interface CapabilityOptions {
   baseUrl: string;
   version: string;
-  /** True once the auth issue lands; until then the statement says the hub is open on loopback. */
+  /** True when every FHIR request needs a SMART access token (the statement then names the OAuth endpoints). */
   secured: boolean;
 }
 
@@ -52,9 +52,35 @@ export function buildCapabilityStatement(options: CapabilityOptions): Capability
       {
         mode: 'server',
         documentation: options.secured ? undefined : 'No authorization: the hub listens on loopback only until auth is configured.',
+        ...(options.secured ? { security: smartSecurity(options.baseUrl) } : undefined),
         resource,
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'search-system' }, { code: 'history-system' }],
         operation: [{ name: 'graphql', definition: 'https://hl7.org/fhir/R4/graphql.html' }],
+      },
+    ],
+  };
+}
+
+/** SMART on FHIR: the service code and the oauth-uris extension SMART clients look for. */
+function smartSecurity(baseUrl: string): CapabilityStatementRestSecurity {
+  return {
+    cors: false,
+    service: [
+      {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR', display: 'SMART-on-FHIR' }],
+        text: 'OAuth2 using SMART-on-FHIR profile (see http://docs.smarthealthit.org)',
+      },
+    ],
+    description: `SMART App Launch 2.0 and Backend Services. Discovery: ${baseUrl}.well-known/smart-configuration`,
+    extension: [
+      {
+        url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+        extension: [
+          { url: 'authorize', valueUri: `${baseUrl}oauth2/authorize` },
+          { url: 'token', valueUri: `${baseUrl}oauth2/token` },
+          { url: 'introspect', valueUri: `${baseUrl}oauth2/introspect` },
+          { url: 'revoke', valueUri: `${baseUrl}oauth2/revoke` },
+        ],
       },
     ],
   };

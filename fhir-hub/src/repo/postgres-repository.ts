@@ -10,7 +10,6 @@ import {
 } from '@medplum/core';
 import {
   FhirRepository,
-  getExtraEntries,
   type CreateResourceOptions,
   type DeleteResourceOptions,
   type ReadHistoryOptions,
@@ -307,16 +306,10 @@ export class PostgresRepository extends FhirRepository {
     for (const type of searchRequest.types ?? [searchRequest.resourceType]) {
       assertKnownResourceType(type);
     }
+    // The search engine also resolves _include/_revinclude (from the reference index, with :iterate and *).
     const bundle = await searchBundle<T>(this.db, searchRequest, { baseUrl: this.context.baseUrl });
     if (options?.resourceOnly) {
       delete bundle.link;
-    }
-    if ((searchRequest.include || searchRequest.revInclude) && bundle.entry && bundle.entry.length > 0) {
-      const resources = bundle.entry.map((e) => e.resource as WithId<T>);
-      const fhirBase = `${this.context.baseUrl}fhir/R4/`;
-      await getExtraEntries(this, searchRequest, resources, bundle.entry as NonNullable<Bundle['entry']>, {
-        fullUrl: (type, id) => `${fhirBase}${type}/${id}`,
-      });
     }
     return bundle;
   }

@@ -6,6 +6,9 @@ import type { QueryParams } from './query-params.ts';
 /** What a per-type filter builder needs to turn one search filter into a SQL condition on `r`. */
 export interface FilterContext {
   params: QueryParams;
+  /** Alias of the resource row the condition is about (`r`, or a chain's/_has's inner row). */
+  row: string;
+  resourceType: string;
   /** Placeholder holding the searched resource type. */
   resourceTypeParam: string;
   code: string;
@@ -19,12 +22,12 @@ export interface FilterContext {
 }
 
 /**
- * `EXISTS` over the index rows of the current resource (`r`) for one parameter code.
+ * `EXISTS` over the index rows of the current resource (`ctx.row`) for one parameter code.
  * Index rows are aliased `x` in `condition`.
  */
 export function indexRowExists(ctx: FilterContext, table: string, condition: string, code = ctx.code): string {
   return (
-    `EXISTS (SELECT 1 FROM ${table} x WHERE x.rid = r.rid AND x.resource_type = ${ctx.resourceTypeParam}` +
+    `EXISTS (SELECT 1 FROM ${table} x WHERE x.rid = ${ctx.row}.rid AND x.resource_type = ${ctx.resourceTypeParam}` +
     ` AND x.code = ${ctx.params.add(code)} AND (${condition}))`
   );
 }

@@ -21,13 +21,18 @@ const DAY_MS = 86_400_000;
 
 /** Condition for a date parameter stored in sp_date. */
 export function dateFilter(ctx: FilterContext): string | undefined {
-  const condition = dateAlternatives(ctx, 'x.low', 'x.high');
+  const condition = dateMatch(ctx);
   return condition && indexRowExists(ctx, 'sp_date', condition);
+}
+
+/** The condition on an sp_date row `x` (OR of the value's alternatives); undefined when empty. */
+export function dateMatch(ctx: FilterContext): string | undefined {
+  return dateAlternatives(ctx, 'x.low', 'x.high');
 }
 
 /** Condition for `_lastUpdated`, read from the resource row (an instant: low = high). */
 export function lastUpdatedFilter(ctx: FilterContext): string | undefined {
-  return dateAlternatives(ctx, 'r.last_updated', 'r.last_updated');
+  return dateAlternatives(ctx, `${ctx.row}.last_updated`, `${ctx.row}.last_updated`);
 }
 
 function dateAlternatives(ctx: FilterContext, low: string, high: string): string | undefined {
@@ -48,8 +53,10 @@ function dateAlternatives(ctx: FilterContext, low: string, high: string): string
 function dateComparison(ctx: FilterContext, operator: string, a: number, b: number, low: string, high: string): string {
   const at = (ms: number): string => `${ctx.params.add(toTimestampLiteral(ms))}::timestamptz`;
   switch (operator) {
+    // The conjuncts after the first are implied (low <= high), there so an index on low or high
+    // can bound the scan.
     case Operator.EQUALS:
-      return `(${low} >= ${at(a)} AND ${high} <= ${at(b)})`;
+      return `(${low} >= ${at(a)} AND ${high} <= ${at(b)} AND ${low} <= ${at(b)})`;
     case Operator.NOT_EQUALS:
       return `NOT (${low} >= ${at(a)} AND ${high} <= ${at(b)})`;
     case Operator.GREATER_THAN:
@@ -57,9 +64,9 @@ function dateComparison(ctx: FilterContext, operator: string, a: number, b: numb
     case Operator.LESS_THAN:
       return `${low} < ${at(a)}`;
     case Operator.GREATER_THAN_OR_EQUALS:
-      return `(${high} > ${at(b)} OR ${low} >= ${at(a)})`;
+      return `((${high} > ${at(b)} OR ${low} >= ${at(a)}) AND ${high} >= ${at(a)})`;
     case Operator.LESS_THAN_OR_EQUALS:
-      return `(${low} < ${at(a)} OR ${high} <= ${at(b)})`;
+      return `((${low} < ${at(a)} OR ${high} <= ${at(b)}) AND ${low} <= ${at(b)})`;
     case Operator.STARTS_AFTER:
       return `${low} > ${at(b)}`;
     case Operator.ENDS_BEFORE:

@@ -4,12 +4,13 @@
  * eq/ne use that range; gt/lt/ge/le/sa/eb compare with the number itself; ap accepts ±10%.
  * Stored numbers are [low, high] (a decimal has low = high, a Range its bounds).
  * Quantity values are "number", "number|system|code" or "number||code" (code or unit);
- * no unit conversion is done.
+ * UCUM units are compared in canonical form (ucum.ts).
  */
 import { Operator } from '@medplum/core';
 import type { FilterContext } from './filter-context.ts';
 import { indexRowExists, invalidValue, prefixedAlternatives, unsupportedOperator } from './filter-context.ts';
 import { splitOrValues, splitPipes, unescapeSearchValue } from './search-value.ts';
+import { canonicalUnit, UCUM_SYSTEM } from './ucum.ts';
 
 const DECIMAL = /^([+-]?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
 
@@ -20,24 +21,45 @@ interface SearchNumber {
 }
 
 export function numberFilter(ctx: FilterContext): string | undefined {
+  const condition = numberMatch(ctx);
+  return condition && indexRowExists(ctx, 'sp_number', condition);
+}
+
+/** The condition on an sp_number row `x` for the value's alternatives. */
+export function numberMatch(ctx: FilterContext): string | undefined {
   const alternatives = prefixedAlternatives(ctx.operator, splitOrValues(ctx.value));
   if (alternatives.length === 0) {
     return undefined;
   }
-  const conditions = alternatives.map(({ operator, value }) =>
-    numberComparison(ctx, operator, parseSearchNumber(ctx, unescapeSearchValue(value)), 'x.low', 'x.high')
-  );
-  return indexRowExists(ctx, 'sp_number', conditions.join(' OR '));
+  return alternatives
+    .map(({ operator, value }) => numberComparison(ctx, operator, parseSearchNumber(ctx, unescapeSearchValue(value)), 'x.low', 'x.high'))
+    .join(' OR ');
 }
 
 export function quantityFilter(ctx: FilterContext): string | undefined {
+  const condition = quantityMatch(ctx);
+  return condition && indexRowExists(ctx, 'sp_quantity', condition);
+}
+
+/**
+ * The condition on an sp_quantity row `x`. A UCUM unit the hub understands compares in canonical
+ * units (5.4|http://unitsofmeasure.org|mg/dL finds 54 mg/L); any other unit compares as given.
+ */
+export function quantityMatch(ctx: FilterContext): string | undefined {
   const alternatives = prefixedAlternatives(ctx.operator, splitOrValues(ctx.value));
   if (alternatives.length === 0) {
     return undefined;
   }
   const conditions = alternatives.map(({ operator, value }) => {
     const [numberPart, system = '', unitCode = ''] = splitPipes(value);
-    const parts = [numberComparison(ctx, operator, parseSearchNumber(ctx, numberPart), 'x.value', 'x.value')];
+    const n = parseSearchNumber(ctx, numberPart);
+    const canonical = system === UCUM_SYSTEM && unitCode ? canonicalUnit(unitCode) : undefined;
+    if (canonical) {
+      const scaled = scaleSearchNumber(n, canonical.factor);
+      const unit = `x.canonical_unit = ${ctx.params.add(canonical.name)}`;
+      return `(${unit} AND ${numberComparison(ctx, operator, scaled, 'x.canonical_value', 'x.canonical_value')})`;
+    }
+    const parts = [numberComparison(ctx, operator, n, 'x.value', 'x.value')];
     if (system) {
       parts.push(`x.system = ${ctx.params.add(system)}`);
     }
@@ -47,7 +69,11 @@ export function quantityFilter(ctx: FilterContext): string | undefined {
     }
     return `(${parts.join(' AND ')})`;
   });
-  return indexRowExists(ctx, 'sp_quantity', conditions.join(' OR '));
+  return conditions.join(' OR ');
+}
+
+function scaleSearchNumber(n: SearchNumber, factor: number): SearchNumber {
+  return { value: String(Number(n.value) * factor), halfWidth: String(Number(n.halfWidth) * factor) };
 }
 
 function parseSearchNumber(ctx: FilterContext, text: string): SearchNumber {

@@ -33,6 +33,12 @@ export function referenceFilter(ctx: FilterContext): string | undefined {
   return negated ? `NOT ${exists}` : exists;
 }
 
+/** The condition on an sp_reference row `x` for the value's alternatives (no modifier). */
+export function referenceValueMatch(ctx: FilterContext): string | undefined {
+  const alternatives = splitOrValues(ctx.value).map(unescapeSearchValue);
+  return alternatives.length === 0 ? undefined : alternatives.map((alt) => referenceMatch(ctx, alt, undefined)).join(' OR ');
+}
+
 function referenceMatch(ctx: FilterContext, value: string, typeModifier: string | undefined): string {
   const local = localReference(ctx, value, typeModifier);
   if (!local) {

@@ -10,6 +10,12 @@ import { splitOrValues, unescapeSearchValue } from './search-value.ts';
 import { escapeLikePattern, normalizeSearchText, prefixUpperBound, sanitizeText } from './text-normalize.ts';
 
 export function stringFilter(ctx: FilterContext): string | undefined {
+  const condition = stringMatch(ctx);
+  return condition && indexRowExists(ctx, 'sp_string', condition);
+}
+
+/** The condition on an sp_string row `x` for the value's alternatives. */
+export function stringMatch(ctx: FilterContext): string | undefined {
   const alternatives = splitOrValues(ctx.value).map(unescapeSearchValue);
   if (alternatives.length === 0) {
     return undefined;
@@ -27,7 +33,7 @@ export function stringFilter(ctx: FilterContext): string | undefined {
         throw unsupportedOperator(ctx);
     }
   });
-  return indexRowExists(ctx, 'sp_string', conditions.join(' OR '));
+  return conditions.join(' OR ');
 }
 
 function startsWith(ctx: FilterContext, prefix: string): string {

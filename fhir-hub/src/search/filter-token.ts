@@ -7,7 +7,7 @@
  */
 import { Operator } from '@medplum/core';
 import type { FilterContext } from './filter-context.ts';
-import { indexRowExists, unsupportedOperator } from './filter-context.ts';
+import { indexRowExists, invalidValue, unsupportedOperator } from './filter-context.ts';
 import { splitOrValues, splitPipes, unescapeSearchValue } from './search-value.ts';
 import { capIndexedText, escapeLikePattern, normalizeSearchText } from './text-normalize.ts';
 
@@ -24,9 +24,30 @@ export function tokenFilter(ctx: FilterContext, code = ctx.code): string | undef
       return `NOT ${indexRowExists(ctx, 'sp_token', tokenMatches(ctx, alternatives), code)}`;
     case Operator.TEXT:
       return indexRowExists(ctx, 'sp_token', alternatives.map((alt) => textMatches(ctx, alt)).join(' OR '), code);
+    case Operator.OF_TYPE:
+      return indexRowExists(ctx, 'sp_token', alternatives.map((alt) => ofTypeMatches(ctx, alt)).join(' OR '), `${code}:of-type`);
     default:
       throw unsupportedOperator(ctx);
   }
+}
+
+/** The condition on an sp_token row `x` for the value's alternatives (no modifier). */
+export function tokenMatch(ctx: FilterContext): string | undefined {
+  const alternatives = splitOrValues(ctx.value);
+  return alternatives.length === 0 ? undefined : tokenMatches(ctx, alternatives);
+}
+
+/**
+ * :of-type=system|code|value: an Identifier whose type has that coding and whose value is the
+ * value. Such identifiers are indexed under '<code>:of-type' with system 'typeSystem|typeCode'.
+ */
+function ofTypeMatches(ctx: FilterContext, alternative: string): string {
+  const parts = splitPipes(alternative);
+  if (parts.length !== 3 || !parts[1] || !parts[2]) {
+    throw invalidValue(ctx, alternative, 'system|code|value, the identifier type and the identifier value');
+  }
+  const typeKey = `${parts[0]}|${parts[1]}`;
+  return `(x.system = ${ctx.params.add(capIndexedText(typeKey))} AND x.value = ${ctx.params.add(capIndexedText(parts[2]))})`;
 }
 
 /** `_id` is the resource row's own id column. */
@@ -35,7 +56,7 @@ export function idFilter(ctx: FilterContext): string | undefined {
   if (ids.length === 0) {
     return undefined;
   }
-  const match = `r.id = ANY(${ctx.params.add(ids)}::text[])`;
+  const match = `${ctx.row}.id = ANY(${ctx.params.add(ids)}::text[])`;
   switch (ctx.operator) {
     case Operator.EQUALS:
       return match;

@@ -9,6 +9,12 @@ import { splitOrValues, unescapeSearchValue } from './search-value.ts';
 import { capIndexedText, prefixUpperBound } from './text-normalize.ts';
 
 export function uriFilter(ctx: FilterContext): string | undefined {
+  const condition = uriMatch(ctx);
+  return condition && indexRowExists(ctx, 'sp_uri', condition);
+}
+
+/** The condition on an sp_uri row `x` for the value's alternatives. */
+export function uriMatch(ctx: FilterContext): string | undefined {
   const alternatives = splitOrValues(ctx.value).map(unescapeSearchValue);
   if (alternatives.length === 0) {
     return undefined;
@@ -29,5 +35,5 @@ export function uriFilter(ctx: FilterContext): string | undefined {
         throw unsupportedOperator(ctx);
     }
   });
-  return indexRowExists(ctx, 'sp_uri', conditions.join(' OR '));
+  return conditions.join(' OR ');
 }

@@ -1,47 +1,58 @@
 import { badRequest, Operator, OperationOutcomeError } from '@medplum/core';
-import type { Filter } from '@medplum/core';
-import { resolveSearchParameter } from './definitions.ts';
+import { indexedParam } from './definitions.ts';
 import type { FilterContext } from './filter-context.ts';
 import { indexRowExists, unsupportedOperator } from './filter-context.ts';
+import { compositeFilter, VALUE_TABLE } from './filter-composite.ts';
 import { dateFilter, lastUpdatedFilter } from './filter-date.ts';
+import { nearFilter } from './filter-near.ts';
 import { numberFilter, quantityFilter } from './filter-number.ts';
 import { referenceFilter } from './filter-reference.ts';
 import { stringFilter } from './filter-string.ts';
 import { idFilter, tokenFilter } from './filter-token.ts';
 import { uriFilter } from './filter-uri.ts';
+import { componentCode } from './index-rows.ts';
 import type { QueryParams } from './query-params.ts';
-
-/** The index table of each search parameter type. */
-export const INDEX_TABLE: Record<string, string> = {
-  token: 'sp_token',
-  string: 'sp_string',
-  date: 'sp_date',
-  number: 'sp_number',
-  quantity: 'sp_quantity',
-  reference: 'sp_reference',
-  uri: 'sp_uri',
-};
+import type { ChainCondition, HasCondition, ParamCondition, SearchCondition } from './resolve-condition.ts';
 
 export interface FilterScope {
   params: QueryParams;
-  resourceType: string;
-  resourceTypeParam: string;
   baseUrl: string;
+  /** Fresh SQL aliases for the resource rows of chains and _has. */
+  nextAlias(prefix: string): string;
+}
+
+/** Where a condition applies: a resource row alias and the placeholder holding its type. */
+export interface RowRef {
+  row: string;
+  resourceTypeParam: string;
 }
 
 /**
- * Turns one search filter into a SQL condition on the resource row `r`, or undefined when the
- * filter has no effect (an empty value, which the FHIR spec says to ignore).
+ * Turns one resolved search condition into SQL on the resource row `at.row`, or undefined when the
+ * condition has no effect (an empty value, which the FHIR spec says to ignore).
  */
-export function filterCondition(scope: FilterScope, filter: Filter): string | undefined {
-  const { definition, details } = resolveSearchParameter(scope.resourceType, filter.code);
+export function conditionSql(scope: FilterScope, condition: SearchCondition, at: RowRef): string | undefined {
+  switch (condition.kind) {
+    case 'param':
+      return paramSql(scope, condition, at);
+    case 'chain':
+      return chainSql(scope, condition, at);
+    case 'has':
+      return hasSql(scope, condition, at);
+  }
+}
+
+function paramSql(scope: FilterScope, condition: ParamCondition, at: RowRef): string | undefined {
+  const { definition, details } = condition.param;
   const ctx: FilterContext = {
     params: scope.params,
-    resourceTypeParam: scope.resourceTypeParam,
+    row: at.row,
+    resourceType: condition.resourceType,
+    resourceTypeParam: at.resourceTypeParam,
     baseUrl: scope.baseUrl,
-    code: filter.code,
-    operator: filter.operator,
-    value: filter.value ?? '',
+    code: condition.code,
+    operator: condition.operator,
+    value: condition.value,
     definition,
     details,
   };
@@ -69,9 +80,49 @@ export function filterCondition(scope: FilterScope, filter: Filter): string | un
       return referenceFilter(ctx);
     case 'uri':
       return uriFilter(ctx);
+    case 'composite':
+      return compositeFilter(ctx);
+    case 'special':
+      if (ctx.operator !== Operator.EQUALS) throw unsupportedOperator(ctx);
+      return nearFilter(ctx);
     default:
       throw unsupportedOperator(ctx);
   }
+}
+
+/**
+ * Resources whose reference `code` points at a resource of one of the target types that matches
+ * the rest of the chain. The target is found by id, so the inner search runs first and the
+ * reference index (code, target_id, target_type) takes it from there.
+ */
+function chainSql(scope: FilterScope, condition: ChainCondition, at: RowRef): string {
+  const alias = scope.nextAlias('t');
+  const targets = condition.targets.map(({ type, next }) => {
+    const typeParam = scope.params.add(type);
+    const inner = conditionSql(scope, next, { row: alias, resourceTypeParam: typeParam });
+    return (
+      `(x.target_type = ${typeParam} AND x.target_id IN (SELECT ${alias}.id FROM resource ${alias}` +
+      ` WHERE ${alias}.resource_type = ${typeParam} AND NOT ${alias}.deleted${inner ? ` AND ${inner}` : ''}))`
+    );
+  });
+  return (
+    `EXISTS (SELECT 1 FROM sp_reference x WHERE x.rid = ${at.row}.rid AND x.resource_type = ${at.resourceTypeParam}` +
+    ` AND x.code = ${scope.params.add(condition.code)} AND (${targets.join(' OR ')}))`
+  );
+}
+
+/** Resources that some `sourceType` resource matching the rest points at through `code`. */
+function hasSql(scope: FilterScope, condition: HasCondition, at: RowRef): string {
+  const source = scope.nextAlias('s');
+  const ref = scope.nextAlias('h');
+  const sourceTypeParam = scope.params.add(condition.sourceType);
+  const inner = conditionSql(scope, condition.next, { row: source, resourceTypeParam: sourceTypeParam });
+  return (
+    `EXISTS (SELECT 1 FROM sp_reference ${ref} JOIN resource ${source} ON ${source}.rid = ${ref}.rid` +
+    ` WHERE ${ref}.code = ${scope.params.add(condition.code)} AND ${ref}.target_id = ${at.row}.id` +
+    ` AND ${ref}.target_type = ${at.resourceTypeParam} AND ${ref}.resource_type = ${sourceTypeParam}` +
+    ` AND NOT ${source}.deleted${inner ? ` AND ${inner}` : ''})`
+  );
 }
 
 /** :missing=true|false (and core's :present): whether the resource has any value for the parameter. */
@@ -80,11 +131,25 @@ function presenceFilter(ctx: FilterContext): string {
     throw new OperationOutcomeError(badRequest(`:${ctx.operator} on ${ctx.code} takes true or false, not "${ctx.value}"`, ctx.code));
   }
   const wantPresent = ctx.operator === Operator.PRESENT ? ctx.value === 'true' : ctx.value === 'false';
-  const table = INDEX_TABLE[ctx.definition.type as string];
-  if (!table || ctx.code === '_id' || ctx.code === '_lastUpdated') {
+  if (ctx.code === '_id' || ctx.code === '_lastUpdated') {
     // Every resource has an id and a lastUpdated.
     return wantPresent ? 'TRUE' : 'FALSE';
   }
-  const exists = indexRowExists(ctx, table, 'TRUE');
+  const { table, code } = presenceRows(ctx);
+  const exists = indexRowExists(ctx, table, 'TRUE', code);
   return wantPresent ? exists : `NOT ${exists}`;
+}
+
+function presenceRows(ctx: FilterContext): { table: string; code: string } {
+  const param = indexedParam(ctx.resourceType, ctx.code);
+  if (param?.type === 'composite' && param.components) {
+    return { table: VALUE_TABLE[param.components[0].type], code: componentCode(ctx.code, 0) };
+  }
+  if (param?.type === 'position') {
+    return { table: 'sp_position', code: ctx.code };
+  }
+  if (!param || param.type === 'composite') {
+    throw unsupportedOperator(ctx);
+  }
+  return { table: VALUE_TABLE[param.type], code: ctx.code };
 }

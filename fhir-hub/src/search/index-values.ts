@@ -11,6 +11,7 @@ import { parseDateRange, toTimestampLiteral } from './date-range.ts';
 import { parseReferenceString } from './reference-string.ts';
 import type { ReferenceValue } from './reference-string.ts';
 import { capIndexedText, normalizeSearchText, sanitizeText } from './text-normalize.ts';
+import { canonicalQuantity, UCUM_SYSTEM } from './ucum.ts';
 
 export type { ReferenceValue } from './reference-string.ts';
 
@@ -39,6 +40,14 @@ export interface QuantityValue {
   system: string | null;
   unitCode: string | null;
   unit: string | null;
+  /** The value in canonical UCUM units (see ucum.ts), when the unit is UCUM the hub understands. */
+  canonicalValue?: string | null;
+  canonicalUnit?: string | null;
+}
+/** Degrees WGS84. */
+export interface PositionValue {
+  lat: number;
+  lng: number;
 }
 
 const CURRENCY_SYSTEM = 'urn:iso:std:iso:4217';
@@ -56,6 +65,22 @@ export function tokenValues(values: TypedValue[]): TokenValue[] {
       }
     } else {
       result.push({ system: cleanOrNull(token.system), value: cleanOrNull(token.value), textNorm: null });
+    }
+  }
+  return result;
+}
+
+/** Identifiers with a typed coding, as 'typeSystem|typeCode' + value rows for :of-type. */
+export function identifierTypeValues(values: TypedValue[]): TokenValue[] {
+  const result: TokenValue[] = [];
+  for (const { type, value } of values) {
+    if (type !== 'Identifier' || !value || typeof value !== 'object') continue;
+    const identifier = value as { type?: { coding?: { system?: string; code?: string }[] }; value?: string };
+    if (!identifier.value) continue;
+    for (const coding of identifier.type?.coding ?? []) {
+      if (coding.code) {
+        result.push({ system: cleanOrNull(`${coding.system ?? ''}|${coding.code}`), value: cleanOrNull(identifier.value), textNorm: null });
+      }
     }
   }
   return result;
@@ -163,7 +188,14 @@ export function quantityValues(values: TypedValue[]): QuantityValue[] {
     } else if (value && typeof value === 'object' && isNumber((value as Quantity).value)) {
       // Quantity and its profiles (Age, Duration, Count, Distance, SimpleQuantity).
       const q = value as Quantity;
-      result.push({ value: String(q.value), system: cleanOrNull(q.system), unitCode: cleanOrNull(q.code), unit: cleanOrNull(q.unit) });
+      const canonical = q.system === UCUM_SYSTEM && q.code ? canonicalQuantity(q.value as number, q.code) : undefined;
+      result.push({
+        value: String(q.value),
+        system: cleanOrNull(q.system),
+        unitCode: cleanOrNull(q.code),
+        unit: cleanOrNull(q.unit),
+        ...(canonical && Number.isFinite(canonical.value) ? { canonicalValue: String(canonical.value), canonicalUnit: canonical.unit } : {}),
+      });
     }
   }
   return result;
@@ -195,6 +227,18 @@ export function referenceValues(values: TypedValue[]): { references: ReferenceVa
     }
   }
   return { references: dedupe(references), identifiers };
+}
+
+/** Location.position and anything shaped like it: latitude/longitude within range. */
+export function positionValues(values: TypedValue[]): PositionValue[] {
+  const result: PositionValue[] = [];
+  for (const { value } of values) {
+    const { latitude, longitude } = (value ?? {}) as { latitude?: unknown; longitude?: unknown };
+    if (isNumber(latitude) && isNumber(longitude) && Math.abs(latitude) <= 90 && Math.abs(longitude) <= 180) {
+      result.push({ lat: latitude, lng: longitude });
+    }
+  }
+  return result;
 }
 
 export function uriValues(values: TypedValue[]): string[] {

@@ -8,6 +8,13 @@ export class QueryParams {
   readonly values: unknown[] = [];
 
   /** Adds a value and returns its placeholder. */
+  /** A copy holding the same values, to which a variant of the statement adds its own. */
+  clone(): QueryParams {
+    const copy = new QueryParams();
+    copy.values.push(...this.values);
+    return copy;
+  }
+
   add(value: string | number | boolean | null | string[]): string {
     const clean =
       typeof value === 'string' ? sanitizeText(value) : Array.isArray(value) ? value.map(sanitizeText) : value;

@@ -1,22 +1,32 @@
-import {
-  badRequest,
-  DEFAULT_MAX_SEARCH_COUNT,
-  DEFAULT_SEARCH_COUNT,
-  formatSearchQuery,
-  OperationOutcomeError,
-} from '@medplum/core';
+import { badRequest, OperationOutcomeError } from '@medplum/core';
 import type { SearchRequest, WithId } from '@medplum/core';
-import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, OperationOutcome, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../db/connect.ts';
-import { assertSearchableType, initSearchDefinitions } from './definitions.ts';
-import { filterCondition } from './filter.ts';
+import { currentSearchContext } from '../trace-context.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { assertSearchableType, initSearchDefinitions, UnknownParameterError } from './definitions.ts';
+import { conditionSql } from './filter.ts';
+import type { FilterScope } from './filter.ts';
+import type { NearPoint } from './filter-near.ts';
+import { parseNear } from './filter-near.ts';
+import { findIncluded, MAX_INCLUDED_PER_PARAMETER } from './include.ts';
+import { fetchPage, phaseKeys } from './page-query.ts';
+import type { MatchRow } from './page-query.ts';
+import { MAX_PAGE_SIZE } from './parse-query.ts';
+import { fromSearchRequest } from './search-request.ts';
 import { QueryParams } from './query-params.ts';
-import { orderByClause } from './sort.ts';
+import { resolveCondition } from './resolve-condition.ts';
+import type { SearchCondition } from './resolve-condition.ts';
+import { pageLinks } from './search-links.ts';
+import type { SearchQuery } from './search-query.ts';
+import { isSearchQuery } from './search-query.ts';
+import { splitOrValues } from './search-value.ts';
+import { buildSortPlan } from './sort.ts';
+import { subsetResource } from './subset.ts';
 
-/** Page size when `_count` is absent (20, core's default). */
-export const DEFAULT_PAGE_SIZE = DEFAULT_SEARCH_COUNT;
-/** Largest page served; a larger `_count` is lowered to it (1000, core's default). */
-export const MAX_PAGE_SIZE = DEFAULT_MAX_SEARCH_COUNT;
+/** Page size when `_count` is absent. */
+export const DEFAULT_PAGE_SIZE = 20;
+export { MAX_PAGE_SIZE };
 
 export interface SearchBundleOptions {
   /** Public base URL of the hub, e.g. "https://hub.example.org/" (fullUrl = base + "fhir/R4/Type/id"). */
@@ -24,86 +34,170 @@ export interface SearchBundleOptions {
 }
 
 /**
- * Runs a FHIR search against the resource table and its index and answers a searchset Bundle.
- * `total` is exact: counted when `_total=accurate` (or `_count=0`, e.g. `_summary=count`), and
- * otherwise given for free when the last page is reached; `_total=none` never counts.
- * Entries are the matches only: `_include`/`_revinclude` are kept in the links but the included
- * resources are the caller's to add (the repository does it with fhir-router's getExtraEntries).
- * Throws OperationOutcomeError (400) for unknown parameters, bad values and unsupported features.
+ * Runs a FHIR search against the resource table and its index and answers a searchset Bundle:
+ * the page of matches (trimmed by _summary/_elements), the _include/_revinclude resources, and an
+ * OperationOutcome entry (search.mode 'outcome') for parameters ignored under lenient handling.
+ * Throws OperationOutcomeError (400) for bad values, unsupported features and, under strict
+ * handling, unknown parameters.
  */
 export async function searchBundle<T extends Resource = Resource>(
   db: Queryable,
-  request: SearchRequest<T>,
-  options: SearchBundleOptions
+  request: SearchRequest<T> | SearchQuery,
+  options: SearchBundleOptions,
 ): Promise<Bundle<WithId<T>>> {
   initSearchDefinitions();
-  rejectUnsupported(request);
-  const resourceType = request.resourceType;
-  assertSearchableType(resourceType);
-  const count = pageSize(request.count);
-  const offset = pageOffset(request.offset);
+  const query = isSearchQuery(request) ? request : fromSearchRequest(request);
+  query.resourceTypes.forEach(assertSearchableType);
+  const count = pageSize(query.count);
+  const offset = pageOffset(query.offset);
   const baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : options.baseUrl + '/';
+  const issues: OperationOutcomeIssue[] = [...query.issues];
 
   const params = new QueryParams();
-  const scope = { params, resourceType, resourceTypeParam: params.add(resourceType), baseUrl };
-  const conditions = [`r.resource_type = ${scope.resourceTypeParam}`, 'NOT r.deleted'];
-  for (const filter of request.filters ?? []) {
-    const condition = filterCondition(scope, filter);
-    if (condition) {
-      conditions.push(condition);
+  const typeParams = query.resourceTypes.map((type) => params.add(type));
+  const where = whereClause(query, params, typeParams, baseUrl, issues);
+
+  // Sort and page parameters come after the filter's, so the count statement can drop them.
+  const pageParams = params.clone();
+  const sort = buildSortPlan(query.sort, { params: pageParams, resourceTypes: query.resourceTypes, near: nearPoint(query) });
+  const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, (phase) => phaseKeys(sort, phase).length);
+  if (cursor && query.offset) {
+    throw new OperationOutcomeError(badRequest('Use either _cursor or _offset, not both', '_cursor'));
+  }
+  const page =
+    count > 0
+      ? await fetchPage(db, { params: pageParams, where, resourceTypeParam: typeParams[0], sort, count, offset, cursor })
+      : { rows: [], hasMore: false };
+
+  const total = await computeTotal(db, query, { where, params, count, offset, page, byCursor: !!cursor });
+
+  const entry: BundleEntry[] = page.rows.map((row) => ({
+    fullUrl: fullUrl(baseUrl, row),
+    resource: subsetResource(JSON.parse(row.content) as Resource, query.summary, query.elements),
+    search: { mode: 'match' },
+  }));
+  if ((query.include.length > 0 || query.revinclude.length > 0) && page.rows.length > 0) {
+    const included = await findIncluded(db, page.rows, query.include, query.revinclude);
+    for (const row of included.rows) {
+      entry.push({ fullUrl: fullUrl(baseUrl, row), resource: JSON.parse(row.content) as Resource, search: { mode: 'include' } });
+    }
+    if (included.truncated) {
+      issues.push({
+        severity: 'warning',
+        code: 'too-costly',
+        diagnostics: `Only the first ${MAX_INCLUDED_PER_PARAMETER} resources of each _include/_revinclude are returned`,
+      });
     }
   }
-  const where = `FROM resource r WHERE ${conditions.join('\n  AND ')}`;
-  const whereParamCount = params.values.length;
-
-  let rows: { id: string; content: string }[] = [];
-  let hasMore = false;
-  if (count > 0) {
-    const orderBy = orderByClause(params, resourceType, request.sortRules);
-    const page = `LIMIT ${params.add(count + 1)} OFFSET ${params.add(offset)}`;
-    rows = await db.unsafe(`SELECT r.id, r.content ${where}\n${orderBy}\n${page}`, params.values as never[]);
-    hasMore = rows.length > count;
-    rows = rows.slice(0, count);
+  const httpSearch = currentSearchContext();
+  if (issues.length > 0 && httpSearch && !isSearchQuery(request)) {
+    // Served over HTTP through the repository (and any wrapper of it): the HTTP layer reports them.
+    httpSearch.issues.push(...issues);
+  } else if (issues.length > 0) {
+    entry.push({ resource: outcomeOf(issues), search: { mode: 'outcome' } });
   }
 
-  let total: number | undefined;
-  if (request.total === 'accurate' || (count === 0 && request.total !== 'none')) {
-    const [{ n }] = await db.unsafe(`SELECT count(*)::int AS n ${where}`, params.values.slice(0, whereParamCount) as never[]);
-    total = n as number;
-  } else if (request.total !== 'none' && !hasMore && (rows.length > 0 || offset === 0)) {
-    total = offset + rows.length;
-  }
-
-  const typeUrl = `${baseUrl}fhir/R4/${resourceType}`;
-  const entry = rows.map(
-    (row): BundleEntry<WithId<T>> => ({
-      fullUrl: `${typeUrl}/${row.id}`,
-      resource: JSON.parse(row.content) as WithId<T>,
-      search: { mode: 'match' },
-    })
-  );
+  const linkBase = query.systemLevel ? `${baseUrl}fhir/R4` : `${baseUrl}fhir/R4/${query.resourceTypes[0]}`;
   return {
     resourceType: 'Bundle',
     type: 'searchset',
     ...(total === undefined ? {} : { total }),
-    link: pageLinks(typeUrl, request, count, offset, hasMore),
-    entry,
+    link: pageLinks({
+      base: linkBase,
+      query,
+      count,
+      offset,
+      byOffset: query.offset !== undefined,
+      hasMore: page.hasMore,
+      nextCursor: page.next && encodeCursor(page.next),
+    }),
+    entry: entry as BundleEntry<WithId<T>>[],
   };
 }
 
-function pageLinks(typeUrl: string, request: SearchRequest, count: number, offset: number, hasMore: boolean): BundleLink[] {
-  const at = (pageOffset: number): string => typeUrl + formatSearchQuery({ ...request, count, offset: pageOffset });
-  const links: BundleLink[] = [
-    { relation: 'self', url: at(offset) },
-    { relation: 'first', url: at(0) },
-  ];
-  if (hasMore && count > 0) {
-    links.push({ relation: 'next', url: at(offset + count) });
+/**
+ * The WHERE conditions on `r`: type, not deleted, and every filter. A filter whose parameter is
+ * unknown is dropped with a warning under lenient handling and is a 400 under strict handling.
+ */
+function whereClause(query: SearchQuery, params: QueryParams, typeParams: string[], baseUrl: string, issues: OperationOutcomeIssue[]): string {
+  let aliasCount = 0;
+  const scope: FilterScope = { params, baseUrl, nextAlias: (prefix) => `${prefix}${++aliasCount}` };
+  const perType: string[][] = query.resourceTypes.map(() => []);
+  for (const filter of query.filters) {
+    let conditions: SearchCondition[];
+    try {
+      conditions = query.resourceTypes.map((type) => resolveCondition(type, filter.key, filter.value));
+    } catch (err) {
+      if (!(err instanceof UnknownParameterError) || query.handling === 'strict') throw err;
+      issues.push({
+        severity: 'warning',
+        code: 'not-supported',
+        details: { text: `Unknown search parameter ${filter.key}: ignored (send Prefer: handling=strict to make this an error)` },
+        expression: [filter.key],
+      });
+      continue;
+    }
+    conditions.forEach((condition, i) => {
+      const sql = conditionSql(scope, condition, { row: 'r', resourceTypeParam: typeParams[i] });
+      if (sql) perType[i].push(sql);
+    });
   }
-  if (offset > 0 && count > 0) {
-    links.push({ relation: 'previous', url: at(Math.max(0, offset - count)) });
+  if (query.resourceTypes.length === 1) {
+    return [`r.resource_type = ${typeParams[0]}`, 'NOT r.deleted', ...perType[0]].join('\n  AND ');
   }
-  return links;
+  const branches = typeParams.map((tp, i) => `(${[`r.resource_type = ${tp}`, ...perType[i]].join(' AND ')})`);
+  return `r.resource_type = ANY(ARRAY[${typeParams.join(', ')}]::text[]) AND NOT r.deleted\n  AND (${branches.join('\n    OR ')})`;
+}
+
+function nearPoint(query: SearchQuery): NearPoint | undefined {
+  if (!query.sort.some((s) => s.code === 'near')) return undefined;
+  const near = query.filters.find((f) => f.key === 'near');
+  const first = near && splitOrValues(near.value)[0];
+  return first ? parseNear(first) : undefined;
+}
+
+interface TotalInput {
+  where: string;
+  params: QueryParams;
+  count: number;
+  offset: number;
+  page: { rows: MatchRow[]; hasMore: boolean };
+  byCursor: boolean;
+}
+
+/**
+ * `accurate` (and `_count=0`, e.g. `_summary=count`) counts; `estimate` asks the planner; `none`
+ * never counts; without `_total` the total is given only when it is free (the last page reached by
+ * offset).
+ */
+async function computeTotal(db: Queryable, query: SearchQuery, input: TotalInput): Promise<number | undefined> {
+  const { where, params, count, offset, page } = input;
+  const known = !page.hasMore && !input.byCursor && (page.rows.length > 0 || offset === 0) ? offset + page.rows.length : undefined;
+  if (query.total === 'none') return undefined;
+  if (query.total === 'accurate' || (count === 0 && query.total !== 'estimate')) {
+    if (known !== undefined && count > 0) return known;
+    const [{ n }] = await db.unsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM resource r WHERE ${where}`, params.values as never[]);
+    return n;
+  }
+  if (query.total === 'estimate') {
+    if (known !== undefined && count > 0) return known;
+    const [row] = await db.unsafe<{ 'QUERY PLAN': unknown }[]>(
+      `EXPLAIN (FORMAT JSON) SELECT 1 FROM resource r WHERE ${where}`,
+      params.values as never[],
+    );
+    const plan = row['QUERY PLAN'];
+    const parsed = (typeof plan === 'string' ? JSON.parse(plan) : plan) as [{ Plan: { 'Plan Rows': number } }];
+    return Math.round(parsed[0].Plan['Plan Rows']);
+  }
+  return known;
+}
+
+export function outcomeOf(issues: OperationOutcomeIssue[]): OperationOutcome {
+  return { resourceType: 'OperationOutcome', issue: issues };
+}
+
+function fullUrl(baseUrl: string, row: MatchRow): string {
+  return `${baseUrl}fhir/R4/${row.resource_type}/${row.id}`;
 }
 
 function pageSize(count: number | undefined): number {
@@ -124,16 +218,4 @@ function pageOffset(offset: number | undefined): number {
     throw new OperationOutcomeError(badRequest('_offset must be a whole number, 0 or more', '_offset'));
   }
   return offset;
-}
-
-function rejectUnsupported(request: SearchRequest): void {
-  const unsupported: [boolean, string][] = [
-    [request.cursor !== undefined, '_cursor'],
-    [!!request.types?.length, '_type (searching several resource types at once)'],
-  ];
-  for (const [present, what] of unsupported) {
-    if (present) {
-      throw new OperationOutcomeError(badRequest(`${what} is not supported yet`, what.split(' ')[0]));
-    }
-  }
 }

@@ -38,3 +38,8 @@ function splitUnescaped(value: string, separator: string): string[] {
   parts.push(current);
   return parts;
 }
+
+/** Splits a composite value on unescaped '$'; escapes are kept for the component's own parsing. */
+export function splitComposite(value: string): string[] {
+  return splitUnescaped(value, '$');
+}

@@ -1,13 +1,16 @@
 import { z } from 'zod';
 import { adminComponent } from './admin.ts';
+import { botsComponent } from './bots.ts';
 import { busComponent } from './bus.ts';
 import type { ConfigComponent } from './component.ts';
 import { databaseComponent } from './database.ts';
 import { dicomComponent } from './dicom.ts';
 import { hubComponent } from './hub.ts';
+import { ingestComponent } from './ingest.ts';
 import { logComponent } from './log.ts';
 import { mllpComponent } from './mllp.ts';
 import { storageComponent } from './storage.ts';
+import { terminologyComponent } from './terminology.ts';
 
 /**
  * Every top-level section of `simpul.yaml`. To add one: write `<name>.ts` exporting its schema,
@@ -22,6 +25,9 @@ export const configComponents = [
   dicomComponent,
   logComponent,
   adminComponent,
+  botsComponent,
+  terminologyComponent,
+  ingestComponent,
 ] as const;
 
 type ComponentShape<Components extends readonly ConfigComponent[]> = {

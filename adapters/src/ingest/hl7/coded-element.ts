@@ -1,3 +1,4 @@
+import { markUnmappedCoding } from '@simpul/terminology';
 import type { CodeableConcept, Coding } from '@medplum/fhirtypes';
 import type { MappingSession } from './mapping-session.ts';
 import type { V2Composite } from './segment-view.ts';
@@ -41,6 +42,9 @@ export function codedElement(session: MappingSession, ce: V2Composite, field: st
     const translated = translateFirst(session, codings, field, options.target);
     if (translated) {
       codings.unshift(translated);
+    } else {
+      // Visible on the resource: the original coding stays, marked as not mapped to the target yet.
+      codings[0] = markUnmappedCoding(codings[0]);
     }
   }
   if (codings.length > 0) {

@@ -1,12 +1,27 @@
 import { MedplumClient, OperationOutcomeError, getStatus } from '@medplum/core';
-import type { Bundle, OperationOutcome, Patient } from '@medplum/fhirtypes';
+import type { Bundle, OperationOutcome, Patient, Resource } from '@medplum/fhirtypes';
 
 /** What the ingest worker needs from the hub: FHIR REST plus the message store's admin API. */
 export interface HubClient {
   transaction(bundle: Bundle): Promise<Bundle>;
+  /** Every resource of a type (paged through), e.g. the ConceptMaps the mappers translate with. */
+  searchAll<T extends Resource>(resourceType: T['resourceType']): Promise<T[]>;
+  /** Adds sightings of codes the mappers could not translate to the hub's unmapped-codes report. */
+  reportUnmapped(entries: UnmappedSighting[]): Promise<void>;
   searchPatients(query: string): Promise<Patient[]>;
   recordReceived(id: string, body: ReceivedReport): Promise<ReceivedAnswer>;
   recordOutcome(id: string, body: OutcomeReport): Promise<void>;
+}
+
+export interface UnmappedSighting {
+  system: string;
+  code: string;
+  display?: string;
+  targetSystem?: string;
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+  exampleMessageId?: string;
 }
 
 export interface ReceivedReport {
@@ -82,6 +97,16 @@ export async function createHubClient(options: HubClientOptions): Promise<HubCli
   };
   return {
     transaction: (bundle) => call('transaction', () => medplum.executeBatch(bundle)),
+    searchAll: async <T extends Resource>(resourceType: T['resourceType']) =>
+      call(`${resourceType} search`, async () => {
+        const all: T[] = [];
+        for await (const page of medplum.searchResourcePages(resourceType, { _count: '1000' })) all.push(...(page as unknown as T[]));
+        return all;
+      }),
+    reportUnmapped: async (entries) => {
+      if (entries.length === 0) return;
+      await call('unmapped-codes report', () => medplum.post(medplum.getBaseUrl() + 'admin/terminology/unmapped', { entries }));
+    },
     searchPatients: (query) => call(`Patient?${query}`, () => medplum.searchResources('Patient', query)),
     recordReceived: (id, body) =>
       call(`message store (received ${id})`, () => medplum.put(medplum.getBaseUrl() + `admin/messages/${id}/received`, body)),

@@ -2,3 +2,4 @@ export { createHubClient, HubRequestError, type HubClient, type HubClientOptions
 export { applyHl7, prepareHl7, type IngestResult } from './ingest-hl7.ts';
 export { createIngestHandler, startIngestWorker, type IngestWorker, type IngestWorkerOptions } from './ingest-worker.ts';
 export { KeyedSerializer } from './keyed-serializer.ts';
+export { HubTerminologyTranslator } from './hub-terminology-translator.ts';

@@ -9,7 +9,7 @@
  */
 import { PermanentError, declareTopology, type Bus, type Delivery, type Envelope, type Subscription } from '@simpul/infra';
 import type { Logger } from 'pino';
-import type { CodeTranslator, Hl7SourceMapping } from '../hl7/index.ts';
+import type { CodeTranslator, Hl7SourceMapping, UnmappedCode } from '../hl7/index.ts';
 import type { HubClient } from './hub-client.ts';
 import { applyHl7, prepareHl7, type IngestResult } from './ingest-hl7.ts';
 import { KeyedSerializer } from './keyed-serializer.ts';
@@ -52,6 +52,22 @@ export async function startIngestWorker(options: IngestWorkerOptions): Promise<I
   };
 }
 
+async function reportUnmapped(hub: HubClient, messageId: string, codes: readonly UnmappedCode[]): Promise<void> {
+  const now = new Date().toISOString();
+  await hub.reportUnmapped(
+    codes.map((c) => ({
+      system: c.system,
+      code: c.code,
+      ...(c.display ? { display: c.display } : {}),
+      targetSystem: c.targetSystem,
+      count: 1,
+      firstSeen: now,
+      lastSeen: now,
+      exampleMessageId: messageId,
+    })),
+  );
+}
+
 export function createIngestHandler(options: Omit<IngestWorkerOptions, 'bus' | 'prefetch'>): Pick<IngestWorker, 'handle'> {
   const serializer = new KeyedSerializer();
   const deps = {
@@ -72,6 +88,11 @@ export function createIngestHandler(options: Omit<IngestWorkerOptions, 'bus' | '
         try {
           const result = await applyHl7(prepared, deps);
           log.info({ status: result.status, messageType: prepared.mapping?.messageType }, 'message ingested');
+          if (result.status === 'stored' && result.mapping.unmappedCodes.length > 0) {
+            await reportUnmapped(options.hub, envelope.id, result.mapping.unmappedCodes).catch((err: unknown) =>
+              log.warn({ err: (err as Error).message }, 'unmapped codes could not be reported to the hub; the message itself is stored'),
+            );
+          }
           return result;
         } catch (err) {
           const attempt = delivery?.attempt ?? 1;
