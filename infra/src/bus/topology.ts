@@ -36,7 +36,7 @@ export interface BindingSpec {
 
 export interface QueueSpec {
   name: string;
-  arguments: Record<string, string | number>;
+  arguments: Record<string, string | number | boolean>;
   bindings: BindingSpec[];
   /** Set on work queues: how many `.retry.<n>` queues they have (0 = failures go straight to `.dead`). */
   retryLevels?: number;
@@ -69,6 +69,11 @@ export interface WorkQueueOptions {
   /** One retry level per entry: how long a failed message waits before its next attempt. */
   retryDelaysMs: readonly number[];
   deliveryLimit?: number;
+  /**
+   * Only one consumer receives at a time (others wait as hot standbys): with in-process per-key
+   * serialisation this keeps per-patient order across several worker replicas.
+   */
+  singleActiveConsumer?: boolean;
 }
 
 /** A work queue with its retry queues and its dead-letter queue, for any consumer that wants the contract. */
@@ -81,7 +86,12 @@ export function workQueueSpecs(name: string, options: WorkQueueOptions): QueueSp
   }
   const work: QueueSpec = {
     name,
-    arguments: { ...quorum(), ...deadLetterTo(deadQueueName(name)), 'x-delivery-limit': deliveryLimit },
+    arguments: {
+      ...quorum(),
+      ...deadLetterTo(deadQueueName(name)),
+      'x-delivery-limit': deliveryLimit,
+      ...(options.singleActiveConsumer ? { 'x-single-active-consumer': true } : {}),
+    },
     bindings: options.bindings ?? [],
     retryLevels: options.retryDelaysMs.length,
   };
@@ -107,6 +117,11 @@ export interface TopologyOptions {
   bots: readonly string[];
   /** Retry levels of the bot queues. Default `DEFAULT_RETRY_DELAYS_MS` (1 s, 10 s, 60 s, 5 min). */
   retryDelaysMs?: readonly number[];
+  /**
+   * Make `ingest` single-active-consumer so that several worker replicas keep per-patient order
+   * (one receives, the others stand by). Off by default: RabbitMQ then refuses basic.get on it.
+   */
+  ingestSingleActiveConsumer?: boolean;
   /** Retry levels of the `ingest` queue. Default: the same as `retryDelaysMs`. */
   ingestRetryDelaysMs?: readonly number[];
   deliveryLimit?: number;
@@ -135,6 +150,7 @@ export function buildTopology(options: TopologyOptions): Topology {
         bindings: [{ exchange: EXCHANGES.ingest, routingKey: '#' }],
         retryDelaysMs: options.ingestRetryDelaysMs ?? retryDelaysMs,
         deliveryLimit,
+        singleActiveConsumer: options.ingestSingleActiveConsumer ?? false,
       }),
       ...options.bots.flatMap((bot) =>
         workQueueSpecs(botQueueName(bot), {
