@@ -28,6 +28,9 @@ const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const base = `http://127.0.0.1:${values.port}`;
 const dbName = `simpul_bench_${Date.now().toString(36)}`;
+const BENCH_CLIENT_ID = 'bench-admin';
+const BENCH_CLIENT_SECRET = randomUUID();
+let authorization = '';
 
 const patientBody = (i: number) =>
   JSON.stringify({
@@ -69,6 +72,7 @@ interface Phase {
 
 async function runPhase(name: string, options: Omit<autocannon.Options, 'url'> & { path?: string }, hubPid: number): Promise<Phase> {
   process.stderr.write(`bench: ${name} for ${seconds}s at ${connections} connections...\n`);
+  options = { ...options, headers: { ...(options.headers ?? {}), authorization } };
   const { result, cpuPercent } = await measureCpu(
     { hub: () => [hubPid], postgres: () => pidsByName('postgres') },
     () => {
@@ -99,11 +103,14 @@ async function main(): Promise<void> {
       SIMPUL_HUB_PORT: values.port,
       SIMPUL_STORAGE_DIR: storage,
       SIMPUL_LOG_LEVEL: 'warn',
+      SIMPUL_ADMIN_CLIENT_ID: BENCH_CLIENT_ID,
+      SIMPUL_ADMIN_CLIENT_SECRET: BENCH_CLIENT_SECRET,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
     await waitForHealthy();
+    authorization = `Bearer ${await fetchToken()}`;
     let counter = 0;
     const create = await runPhase(
       'create Patient',
@@ -175,8 +182,19 @@ async function waitForHealthy(): Promise<void> {
   throw new Error('the hub did not become healthy within 20 s');
 }
 
+/** A system token for the bench client (the hub prints nothing: its admin client comes from the environment). */
+async function fetchToken(): Promise<string> {
+  const res = await fetch(`${base}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: BENCH_CLIENT_ID, client_secret: BENCH_CLIENT_SECRET }),
+  });
+  if (!res.ok) throw new Error(`token request failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
 async function fetchIds(count: number): Promise<string[]> {
-  const bundle = (await (await fetch(`${base}/fhir/R4/Patient?_count=${count}`)).json()) as { entry?: { resource: { id: string } }[] };
+  const bundle = (await (await fetch(`${base}/fhir/R4/Patient?_count=${count}`, { headers: { authorization } })).json()) as { entry?: { resource: { id: string } }[] };
   const ids = bundle.entry?.map((e) => e.resource.id) ?? [];
   if (ids.length === 0) throw new Error('no patients to read: the create phase stored nothing');
   return ids;
