@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
-import { measureCpu, pidsByName } from '../support/process-cpu.ts';
+import { cpuSeconds, measureCpu, treeCpuSeconds } from '../support/process-cpu.ts';
 import { markdownTable, recordResults } from '../support/results.ts';
 
 const { values } = parseArgs({
@@ -74,7 +74,7 @@ async function runPhase(name: string, options: Omit<autocannon.Options, 'url'> &
   process.stderr.write(`bench: ${name} for ${seconds}s at ${connections} connections...\n`);
   options = { ...options, headers: { ...(options.headers ?? {}), authorization } };
   const { result, cpuPercent } = await measureCpu(
-    { hub: () => [hubPid], postgres: () => pidsByName('postgres') },
+    { hub: () => cpuSeconds([hubPid]), postgres: () => treeCpuSeconds('postgres') },
     () => {
       const { path, ...rest } = options;
       return autocannon({ ...rest, url: base + (path ?? '/fhir/R4/Patient'), connections, duration: seconds }) as Promise<autocannon.Result>;
