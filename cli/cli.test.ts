@@ -80,7 +80,15 @@ describe('simpul hub', () => {
     const storage = await mkdtemp(join(tmpdir(), 'simpul-cli-blobs-'));
     const child = spawn(process.execPath, ['bin/simpul.ts', 'hub'], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: `${SERVER}/${dbName}`, SIMPUL_HUB_PORT: String(port), SIMPUL_STORAGE_DIR: storage, AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672' },
+      env: {
+        ...process.env,
+        DATABASE_URL: `${SERVER}/${dbName}`,
+        SIMPUL_HUB_PORT: String(port),
+        SIMPUL_STORAGE_DIR: storage,
+        AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
+        SIMPUL_ADMIN_CLIENT_ID: 'cli-test-admin',
+        SIMPUL_ADMIN_CLIENT_SECRET: 'cli-test-secret-0123456789',
+      },
     });
     let logs = '';
     child.stdout.on('data', (d) => (logs += d));
@@ -92,9 +100,17 @@ describe('simpul hub', () => {
       if (!healthy) await new Promise((r) => setTimeout(r, 100));
     }
     expect(healthy).toBe(true);
+    const anonymous = await fetch(`${base}/fhir/R4/Patient`);
+    expect(anonymous.status).toBe(401);
+    const tokenResponse = await fetch(`${base}/oauth2/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'cli-test-admin', client_secret: 'cli-test-secret-0123456789' }),
+    });
+    expect(tokenResponse.status).toBe(200);
+    const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
     const created = await fetch(`${base}/fhir/R4/Patient`, {
       method: 'POST',
-      headers: { 'content-type': 'application/fhir+json' },
+      headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Cli' }] }),
     });
     expect(created.status).toBe(201);

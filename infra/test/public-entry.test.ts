@@ -22,6 +22,9 @@ describe('@simpul/infra public entry', () => {
       'dicom',
       'log',
       'admin',
+      'bots',
+      'terminology',
+      'ingest',
     ]);
   });
 

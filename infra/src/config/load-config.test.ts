@@ -1,3 +1,4 @@
+import { configComponents } from './schema.ts';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,7 +34,8 @@ async function loadError(promise: Promise<unknown>): Promise<ConfigError> {
 describe('loadConfig', () => {
   it('gives every default when there is no file and no environment', async () => {
     const config = await loadConfig({ cwd: dir, env: {} });
-    expect(config).toEqual({
+    expect(Object.keys(config)).toEqual(configComponents.map((component) => component.key));
+    expect(config).toMatchObject({
       hub: {
         port: 8103,
         host: '127.0.0.1',
@@ -44,9 +46,20 @@ describe('loadConfig', () => {
       },
       database: { url: 'postgres://localhost:5432/simpul', maxConnections: 20 },
       bus: { url: 'amqp://guest:guest@localhost:5672', prefetch: 32 },
-      storage: { dir: './data/blobs' },
+      storage: { dir: './data/blobs', retentionDays: 7 },
       mllp: { port: 2575, host: '127.0.0.1' },
-      dicom: { port: 11112, aeTitle: 'SIMPUL', host: '127.0.0.1' },
+      dicom: {
+        port: 11112,
+        aeTitle: 'SIMPUL',
+        host: '127.0.0.1',
+        allowedCallingAeTitles: [],
+        maxPduLength: 1024 * 1024,
+        maxAssociations: 32,
+        maxInstanceBytes: 4 * 1024 ** 3,
+        idleTimeoutSeconds: 60,
+        timeZone: 'Asia/Jakarta',
+        mapping: { issuers: {} },
+      },
       log: { level: 'info', pretty: false },
       admin: {},
     });
@@ -73,7 +86,7 @@ describe('loadConfig', () => {
     expect(config.hub).toMatchObject({ port: 9100, host: '0.0.0.0', baseUrl: 'https://hub.example.org/', maxBodyBytes: 32 * 1024 * 1024 });
     expect(config.hub.maxQueryStringLength).toBe(8192);
     expect(config.database).toEqual({ url: 'postgres://simpul@db.internal:5432/simpul', maxConnections: 20 });
-    expect(config.dicom).toEqual({ port: 11112, aeTitle: 'RS_HUB', host: '127.0.0.1' });
+    expect(config.dicom).toMatchObject({ port: 11112, aeTitle: 'RS_HUB', host: '127.0.0.1', maxAssociations: 32 });
     expect(config.log).toEqual({ level: 'debug', pretty: true });
   });
 
