@@ -4,6 +4,8 @@ import { authCommands } from './auth-commands.ts';
 import { configCheckCommand } from './config-check.ts';
 import { sandboxSatusehatCommand } from './sandbox-commands.ts';
 import { ingestCommand } from './ingest-command.ts';
+import { mllpCommand } from './mllp-commands.ts';
+import { reindexCommand } from './reindex-command.ts';
 import { hubCommand, startCommand } from './serve.ts';
 import { terminologyCommands } from './terminology-commands.ts';
 
@@ -25,7 +27,7 @@ export interface Command {
   run(context: CommandContext): Promise<number>;
 }
 
-const COMMANDS: Command[] = [startCommand, hubCommand, configCheckCommand, sandboxSatusehatCommand, ...terminologyCommands, ingestCommand, ...authCommands];
+const COMMANDS: Command[] = [startCommand, hubCommand, configCheckCommand, sandboxSatusehatCommand, ...terminologyCommands, ingestCommand, mllpCommand, reindexCommand, ...authCommands];
 
 export function findCommand(argv: string[]): { command: Command; args: string[] } | undefined {
   for (const command of [...COMMANDS].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length)) {

@@ -4,3 +4,6 @@ export * as dicomData from './dicom/data/index.ts';
 export * as dicomPreview from './dicom/preview/index.ts';
 export * as dicomMapping from './ingest/dicom/index.ts';
 export * as ingestWorker from './ingest/worker/index.ts';
+export * as dicomScp from './dicom/scp/index.ts';
+export * as previews from './previews/index.ts';
+export * as mllp from './mllp/index.ts';

@@ -197,6 +197,22 @@ describe('MLLP listener over loopback', () => {
     expect(await testBus.bus.queueDepth(INGEST_QUEUE)).toBe(500);
   });
 
+  it('accepts a large result (an 8 MiB Base64 PDF in OBX-5) quickly and stores it intact', async () => {
+    listener = await startTestListener(testBus.bus, { messageTypes: ['ORU^R01'] });
+    const pdf = Buffer.alloc(6 * 1024 * 1024, 7).toString('base64');
+    const text = adtMessage({ 9: 'ORU^R01', 10: 'BIG1' }, `PID|1||1\rOBR|1||F1|RAD^CT\rOBX|1|ED|PDF^Report||^application^pdf^Base64^${pdf}||||||F`);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(8 * 1024 * 1024);
+    const client = await RawMllpClient.connect(listener.port);
+    const started = performance.now();
+    client.send(text);
+    expect(msa(await client.nextAck(20_000))).toMatchObject({ code: 'AA', controlId: 'BIG1' });
+    expect(performance.now() - started).toBeLessThan(5000);
+    client.close();
+    const [envelope] = await takeEnvelopes(testBus.bus, 1);
+    expect(envelope.body.length).toBe(text.length);
+    expect(envelope.body === text).toBe(true);
+  });
+
   it('answers a sender that half-closes its side right after sending, then closes', async () => {
     listener = await startTestListener(testBus.bus);
     const client = await RawMllpClient.connect(listener.port);

@@ -1,5 +1,5 @@
 import type { SearchRequest } from '@medplum/core';
-import type { Observation, Patient } from '@medplum/fhirtypes';
+import type { Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDateRange } from '../src/search/date-range.ts';
 import { searchBundle } from '../src/search/index.ts';
@@ -105,6 +105,20 @@ describe('date search', () => {
     await expect(searchBundle(fixture.db.sql, request, { baseUrl: BASE_URL })).rejects.toThrow(
       'Invalid value for date parameter birthdate: "yesterday"'
     );
+  });
+
+  it('keeps repeated filters on a multi-valued date parameter apart: each may match a different value', async () => {
+    await fixture.add({
+      resourceType: 'Goal',
+      id: 'g1',
+      lifecycleStatus: 'active',
+      description: { text: 'two targets' },
+      subject: { reference: 'Patient/d1' },
+      target: [{ dueDate: '2020-06-01' }, { dueDate: '2024-06-01' }],
+    } as Resource);
+    expect(await fixture.ids('Goal?target-date=ge2024-01-01&target-date=lt2021-01-01')).toEqual(['g1']);
+    // a single-valued one merges into one range (same answer as two separate conditions)
+    expect(sorted(await fixture.ids('Observation?date=ge2024-03-15&date=lt2024-03-16'))).toEqual(['e1', 'e2', 'e3', 'e4']);
   });
 
   describe('_lastUpdated reads the resource row', () => {

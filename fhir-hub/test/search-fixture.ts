@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import { initSearchDefinitions, parseSearchQuery, searchBundle, writeSearchIndex } from '../src/search/index.ts';
+import { deleteSearchIndex, initSearchDefinitions, parseSearchQuery, searchBundle, writeSearchIndex } from '../src/search/index.ts';
 import { createTestDatabase } from './support/test-database.ts';
 import type { TestDatabase } from './support/test-database.ts';
 
@@ -17,7 +17,7 @@ export interface SearchFixture {
   add(resource: Resource, lastUpdated?: string): Promise<string>;
   /** Stores a new version of an existing resource and re-indexes it. */
   update(resource: Resource): Promise<string>;
-  /** Marks the resource deleted the way the repository does (row kept, deleted = true). */
+  /** Deletes the resource the way the repository does (row kept with deleted = true, index rows removed). */
   markDeleted(resourceType: string, id: string): Promise<void>;
   /** `Type?query` (or `?_type=...` for a system-level search); strict handling unless asked. */
   search(url: string, handling?: 'strict' | 'lenient'): Promise<Bundle>;
@@ -52,7 +52,8 @@ export async function createSearchFixture(): Promise<SearchFixture> {
       return String(rid);
     },
     async markDeleted(resourceType, id) {
-      await sql`UPDATE resource SET deleted = true WHERE resource_type = ${resourceType} AND id = ${id}`;
+      const [{ rid }] = await sql`UPDATE resource SET deleted = true WHERE resource_type = ${resourceType} AND id = ${id} RETURNING rid`;
+      await deleteSearchIndex(sql, String(rid));
     },
     async search(url, handling = 'strict') {
       return searchBundle(sql, parseUrl(url, handling), { baseUrl: BASE_URL });

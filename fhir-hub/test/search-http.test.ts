@@ -52,6 +52,12 @@ describe('search over HTTP', () => {
     expect(families(res.body)).toEqual(['Kusnadi']);
   });
 
+  it('understands _filter', async () => {
+    const res = await hub.request('GET', `/fhir/R4/Patient?_filter=${encodeURIComponent('family sw "kus" and gender eq male')}`);
+    expect(res.status).toBe(200);
+    expect(families(res.body)).toEqual(['Kusnadi']);
+  });
+
   it('searches several types at once', async () => {
     const res = await hub.request('GET', '/fhir/R4?_type=Patient,Practitioner&name=kusuma');
     expect(res.status).toBe(200);
@@ -64,6 +70,17 @@ describe('search over HTTP', () => {
     const dates = await hub.request('GET', '/fhir/R4/Patient?birthdate=1980-04-01,1990');
     expect(dates.status).toBe(200);
     expect(dates.body.entry).toHaveLength(3);
+  });
+
+  it('never finds a deleted resource (the delete removes its index rows)', async () => {
+    const created = await hub.request('POST', '/fhir/R4/Patient', patient({ name: [{ family: 'Sementara' }] }));
+    expect(families((await hub.request('GET', '/fhir/R4/Patient?family=sementara')).body)).toEqual(['Sementara']);
+    expect((await hub.request('DELETE', `/fhir/R4/Patient/${created.body.id}`)).status).toBe(200);
+    const after = await hub.request('GET', '/fhir/R4/Patient?family=sementara&_total=accurate');
+    expect(after.body.entry ?? []).toEqual([]);
+    expect(after.body.total).toBe(0);
+    const [{ n }] = await hub.db.sql`SELECT count(*)::int AS n FROM sp_string s JOIN resource r USING (rid) WHERE r.id = ${created.body.id}`;
+    expect(n).toBe(0);
   });
 
   it('follows cursor next links to the end', async () => {
@@ -106,8 +123,21 @@ describe('search over HTTP', () => {
       expect(found.status).toBe(200);
       expect(families(found.body)).toEqual(['Sesudah']);
 
-      const indexed = await reindexSearch(hub.db.sql, { resourceType: 'Patient', logger: pino({ level: 'silent' }), batchSize: 2 });
-      expect(indexed).toBeGreaterThanOrEqual(5);
+      const progress: number[] = [];
+      const indexed = await reindexSearch(hub.db.sql, {
+        resourceType: 'Patient',
+        logger: pino({ level: 'silent' }),
+        batchSize: 2,
+        onProgress: (p) => progress.push(p.done),
+      });
+      const [{ n }] = await hub.db.sql`SELECT count(*)::int AS n FROM resource WHERE resource_type = 'Patient' AND NOT deleted`;
+      expect(indexed).toBe(n);
+      expect(progress.at(-1)).toBe(n);
+      // every live resource of every type, rids from 1 on (batches must follow rid order, not text order)
+      for (let i = 0; i < 6; i++) await hub.request('POST', '/fhir/R4/Practitioner', { resourceType: 'Practitioner' });
+      const [{ live, maxRid }] = await hub.db.sql`SELECT count(*)::int AS live, max(rid)::int AS "maxRid" FROM resource WHERE NOT deleted`;
+      expect(maxRid).toBeGreaterThan(10);
+      expect(await reindexSearch(hub.db.sql, { logger: pino({ level: 'silent' }), batchSize: 3 })).toBe(live);
       const all = await hub.request('GET', '/fhir/R4/Patient?religion=islam', undefined, strict);
       expect(families(all.body)).toEqual(['Sebelum', 'Sesudah']);
 

@@ -172,6 +172,48 @@ describe('_summary and _elements', () => {
   });
 });
 
+describe('_filter', () => {
+  let fixture: SearchFixture;
+
+  beforeAll(async () => {
+    fixture = await createSearchFixture();
+    for (const resource of resources) {
+      await fixture.add(resource);
+    }
+  });
+  afterAll(async () => {
+    await fixture.drop();
+  });
+
+  it.each([
+    ['Patient?_filter=family eq "Lestari"', ['p1', 'p2']],
+    ['Patient?_filter=family eq "lestari"', []],
+    ['Patient?_filter=given sw "de"', ['p1']],
+    ['Patient?_filter=name co "rin"', ['p2']],
+    ['Patient?_filter=given eq "Dewi" or given eq "Rina"', ['p1', 'p2']],
+    ['Patient?_filter=family eq "Lestari" and not (given eq "Dewi")', ['p2']],
+    ['Patient?_filter=birthdate ge 1990-01-01 and birthdate lt 1991', ['p1']],
+    ['Patient?_filter=gender eq female', ['p1']],
+    ['Patient?_filter=gender ne female', ['p2']],
+    ['Patient?_filter=gender pr false', ['p2']],
+    ['Patient?_filter=organization eq Organization/org-1', ['p1']],
+    ['Observation?_filter=subject eq Patient/p1 and value-quantity gt 60', ['o1', 'o2']],
+    ['Patient?_filter=name co "a,b"', []],
+    ['Patient?family=lestari&_filter=given sw "ri"', ['p2']],
+  ])('%s', async (url, expected) => {
+    expect(sorted(await fixture.ids(url))).toEqual(sorted(expected));
+  });
+
+  it.each([
+    ['Patient?_filter=subject.name eq "x"', '_filter path subject.name is not supported'],
+    ['Patient?_filter=gender co "fe"', '_filter operator contains is not supported on the token parameter gender'],
+    ['Patient?_filter=shoe-size eq 42', 'Unknown search parameter: shoe-size'],
+    ['Patient?_filter=family ew "tari"', 'Invalid operator: ew'],
+  ])('rejects %s', async (url, message) => {
+    await expect(fixture.search(url, 'lenient')).rejects.toThrow(message);
+  });
+});
+
 describe('unknown parameters', () => {
   let fixture: SearchFixture;
 

@@ -45,7 +45,12 @@ const resources: Resource[] = [
     id: 'o3',
     status: 'final',
     code: { text: 'Blood pressure panel' },
-    meta: { tag: [{ system: 'urn:simpul:source', code: 'hl7' }] },
+    meta: {
+      tag: [{ system: 'urn:simpul:source', code: 'hl7' }],
+      profile: ['http://hl7.org/fhir/StructureDefinition/vitalsigns'],
+      security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' }],
+      source: 'https://simpul.dev/source/rs-1#msg-42',
+    },
   } satisfies Observation,
 ];
 
@@ -99,6 +104,12 @@ const cases: Case[] = [
   { url: 'Observation?category=laboratory', expected: ['o1'], oracle: true },
   { url: 'Observation?_tag=urn:simpul:source|hl7', expected: ['o3'], oracle: true },
   { url: 'Observation?_tag:missing=true', expected: ['o1', 'o2'] },
+  { url: 'Observation?_profile=http://hl7.org/fhir/StructureDefinition/vitalsigns', expected: ['o3'] },
+  { url: 'Observation?_profile:missing=true', expected: ['o1', 'o2'] },
+  { url: 'Observation?_security=http://terminology.hl7.org/CodeSystem/v3-Confidentiality|R', expected: ['o3'] },
+  { url: 'Observation?_security:not=R', expected: ['o1', 'o2'] },
+  { url: 'Observation?_source=https://simpul.dev/source/rs-1%23msg-42', expected: ['o3'] },
+  { url: 'Observation?_source:below=https://simpul.dev/source/', expected: ['o3'] },
 ];
 
 describe('token search', () => {

@@ -8,6 +8,7 @@ import { AuthServer, authMeRoute, oauthRoutes, requestRepository, requireAdminSc
 import { BlobStore } from '../binary/blob-store.ts';
 import type { Sql } from '../db/connect.ts';
 import { HubError, hubError } from '../errors.ts';
+import { dicomwebRoutes } from '../dicomweb/dicomweb-routes.ts';
 import { adminMessageRoutes } from '../messages/admin-message-routes.ts';
 import { buildCapabilityStatement } from '../metadata/capability-statement.ts';
 import { PostgresRepository } from '../repo/postgres-repository.ts';
@@ -153,6 +154,8 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
     requireBearerToken(secured, auth);
     authMeRoute(secured, auth);
     await secured.register(fhirRoutes, { router, repoFor: (request) => requestRepository(auth, request), blobs, baseUrl: options.baseUrl });
+    // WADO-RS retrieval of original DICOM instances, under the same token and scopes as FHIR.
+    await secured.register(dicomwebRoutes, { storageDir: options.storageDir, repoFor: (request) => requestRepository(auth, request) });
     await secured.register(async (admin) => {
       requireAdminScope(admin);
       await admin.register(adminMessageRoutes, { sql: options.sql });

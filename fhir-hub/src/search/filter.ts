@@ -3,7 +3,7 @@ import { indexedParam } from './definitions.ts';
 import type { FilterContext } from './filter-context.ts';
 import { indexRowExists, unsupportedOperator } from './filter-context.ts';
 import { compositeFilter, VALUE_TABLE } from './filter-composite.ts';
-import { dateFilter, lastUpdatedFilter } from './filter-date.ts';
+import { dateFilter, dateMatch, lastUpdatedFilter } from './filter-date.ts';
 import { nearFilter } from './filter-near.ts';
 import { numberFilter, quantityFilter } from './filter-number.ts';
 import { referenceFilter } from './filter-reference.ts';
@@ -13,6 +13,7 @@ import { uriFilter } from './filter-uri.ts';
 import { componentCode } from './index-rows.ts';
 import type { QueryParams } from './query-params.ts';
 import type { ChainCondition, HasCondition, ParamCondition, SearchCondition } from './resolve-condition.ts';
+import { splitOrValues } from './search-value.ts';
 
 export interface FilterScope {
   params: QueryParams;
@@ -42,9 +43,32 @@ export function conditionSql(scope: FilterScope, condition: SearchCondition, at:
   }
 }
 
-function paramSql(scope: FilterScope, condition: ParamCondition, at: RowRef): string | undefined {
+/**
+ * Several plain filters on one single-valued date parameter (date=ge2024-01&date=lt2024-02): a
+ * resource has at most one row for it, so "some row matches each" is "one row matches all", which
+ * one index range scan answers instead of one probe per filter and row. Undefined when they cannot
+ * be merged.
+ */
+export function mergedDateSql(scope: FilterScope, conditions: ParamCondition[], at: RowRef): string | undefined {
+  const [first] = conditions;
+  const mergeable = conditions.every(
+    (c) =>
+      c.code === first.code &&
+      c.operator === Operator.EQUALS &&
+      c.param.definition.type === 'date' &&
+      c.param.details.array === false &&
+      !c.code.startsWith('_') &&
+      splitOrValues(c.value).length === 1,
+  );
+  if (conditions.length < 2 || !mergeable) return undefined;
+  const contexts = conditions.map((c) => filterContext(scope, c, at));
+  const matches = contexts.map((ctx) => dateMatch(ctx)).filter((m): m is string => !!m);
+  return matches.length === 0 ? undefined : indexRowExists(contexts[0], 'sp_date', matches.map((m) => `(${m})`).join(' AND '));
+}
+
+function filterContext(scope: FilterScope, condition: ParamCondition, at: RowRef): FilterContext {
   const { definition, details } = condition.param;
-  const ctx: FilterContext = {
+  return {
     params: scope.params,
     row: at.row,
     resourceType: condition.resourceType,
@@ -56,6 +80,11 @@ function paramSql(scope: FilterScope, condition: ParamCondition, at: RowRef): st
     definition,
     details,
   };
+}
+
+function paramSql(scope: FilterScope, condition: ParamCondition, at: RowRef): string | undefined {
+  const { definition } = condition.param;
+  const ctx = filterContext(scope, condition, at);
   if (ctx.operator === Operator.MISSING || ctx.operator === Operator.PRESENT) {
     return presenceFilter(ctx);
   }

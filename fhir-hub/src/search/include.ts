@@ -76,7 +76,7 @@ async function forwardInclude(db: Queryable, base: MatchRow[], spec: IncludeSpec
         ` AND u.code = 'url' AND u.value = split_part(x.target_url, '|', 1)` +
         ` WHERE ${refConditions.join(' AND ')} AND x.target_url IS NOT NULL)`;
   const sql = `${SELECT_TARGET} WHERE NOT t.deleted AND (${literal} OR ${canonical}) LIMIT ${params.add(MAX_INCLUDED_PER_PARAMETER + 1)}`;
-  return db.unsafe<MatchRow[]>(sql, params.values as never[]);
+  return db.unsafe<MatchRow[]>(sql, params.values as never[], { prepare: true });
 }
 
 /** The resources of spec.sourceType that point at the base rows through the parameter. */
@@ -100,7 +100,7 @@ async function reverseInclude(db: Queryable, base: MatchRow[], spec: IncludeSpec
   const sql =
     `${SELECT_TARGET} WHERE NOT t.deleted AND t.rid IN (${literal} UNION ${canonical})` +
     ` LIMIT ${params.add(MAX_INCLUDED_PER_PARAMETER + 1)}`;
-  return db.unsafe<MatchRow[]>(sql, params.values as never[]);
+  return db.unsafe<MatchRow[]>(sql, params.values as never[], { prepare: true });
 }
 
 /** Types a canonical reference of the parameter may point at (none for `*`). */

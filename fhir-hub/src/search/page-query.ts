@@ -21,6 +21,8 @@ export interface PageRequest {
   params: QueryParams;
   /** Conditions on `r` (type, not deleted, filters). */
   where: string;
+  /** The same search from the index tables alone (rid order only): a FROM yielding `r.rid` and its conditions. */
+  indexOnly?: { from: string; where: string };
   /** Placeholder of the single searched type (needed by a driven sort). */
   resourceTypeParam?: string;
   sort: SortPlan;
@@ -81,8 +83,8 @@ async function runPhase(
 ): Promise<(MatchRow & { keys: (string | null)[] })[]> {
   const params = request.params.clone();
   const keys = phaseKeys(request.sort, phase);
-  const from = fromClause(request, phase);
-  const conditions = [request.where];
+  const from = request.indexOnly ? `FROM ${request.indexOnly.from}` : fromClause(request, phase);
+  const conditions = [request.indexOnly ? request.indexOnly.where : request.where];
   if (request.sort.driver && phase === 1) {
     conditions.push(driverMissing(request.sort.driver, request.resourceTypeParam as string));
   }
@@ -90,17 +92,29 @@ async function runPhase(
     conditions.push(keysetCondition(params, keys, after.keys, after.rid));
   }
   const keyColumns = keys.map((k, i) => `, (${k.sql})::text AS k${i}`).join('');
+  // The page is found on rids and sort keys alone (index-only where the indexes cover them); the
+  // resources' JSON is read for the rows of the page only. Prepared: a search shape repeats, and
+  // planning costs more than running most of these statements.
   const sql =
-    `SELECT r.rid::text AS rid, r.resource_type, r.id, r.content${keyColumns} ${from}\nWHERE ${conditions.join('\n  AND ')}\n` +
+    `SELECT r.rid::text AS rid${keyColumns} ${from}\nWHERE ${conditions.join('\n  AND ')}\n` +
     `${orderBy(keys)}\nLIMIT ${params.add(limit)} OFFSET ${params.add(offset)}`;
-  const rows = await db.unsafe<Record<string, string | null>[]>(sql, params.values as never[]);
+  const rows = await db.unsafe<Record<string, string | null>[]>(sql, params.values as never[], { prepare: true });
+  const content = await readRows(db, rows.map((row) => row.rid as string));
   return rows.map((row) => ({
-    rid: row.rid as string,
-    resource_type: row.resource_type as string,
-    id: row.id as string,
-    content: row.content as string,
+    ...(content.get(row.rid as string) as MatchRow),
     keys: keys.map((_, i) => row[`k${i}`] ?? null),
   }));
+}
+
+/** The resource rows of the given rids, by rid. */
+async function readRows(db: Queryable, rids: string[]): Promise<Map<string, MatchRow>> {
+  if (rids.length === 0) return new Map();
+  const rows = await db.unsafe<MatchRow[]>(
+    'SELECT rid::text AS rid, resource_type, id, content FROM resource WHERE rid = ANY($1::bigint[])',
+    [rids] as never[],
+    { prepare: true },
+  );
+  return new Map(rows.map((row) => [row.rid, row]));
 }
 
 function fromClause(request: PageRequest, phase: 0 | 1): string {

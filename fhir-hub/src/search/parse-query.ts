@@ -14,7 +14,7 @@ export type RawSearchQuery = Record<string, string | string[] | undefined>;
 export const MAX_PAGE_SIZE = 1000;
 
 /** Parameters FHIR defines that the hub does not implement: always a 400, never silently ignored. */
-const UNSUPPORTED = new Set(['_filter', '_list', '_contained', '_containedType', '_query', '_text', '_content']);
+const UNSUPPORTED = new Set(['_list', '_contained', '_containedType', '_query', '_text', '_content']);
 const IGNORED = new Set(['_', '_format', '_pretty']);
 const SUMMARY_MODES = new Set(['true', 'text', 'data', 'count', 'false']);
 const TOTAL_MODES = new Set(['none', 'estimate', 'accurate']);

@@ -37,10 +37,11 @@ export async function reindexSearch(sql: Sql, options: ReindexOptions): Promise<
   let after = '0';
   options.onProgress?.({ done, total });
   for (;;) {
+    // ORDER BY the column, not the text alias of the same name (which would sort as text).
     const rows = await sql<{ rid: string; content: string }[]>`
-      SELECT rid::text AS rid, content FROM resource
-      WHERE NOT deleted AND rid > ${after}::bigint AND (${type}::text IS NULL OR resource_type = ${type})
-      ORDER BY rid LIMIT ${batchSize}`;
+      SELECT r.rid::text AS rid, r.content FROM resource r
+      WHERE NOT r.deleted AND r.rid > ${after}::bigint AND (${type}::text IS NULL OR r.resource_type = ${type})
+      ORDER BY r.rid LIMIT ${batchSize}`;
     if (rows.length === 0) break;
     const items = rows.map((row) => ({ rid: row.rid, resource: JSON.parse(row.content) as Resource }));
     await sql.begin((tx) => writeSearchIndexBatch(tx, items));

@@ -5,7 +5,8 @@ import type { Queryable } from '../db/connect.ts';
 import { currentSearchContext } from '../trace-context.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { assertSearchableType, initSearchDefinitions, UnknownParameterError } from './definitions.ts';
-import { conditionSql } from './filter.ts';
+import { filterExpressionSql } from './filter-expression.ts';
+import { conditionSql, mergedDateSql } from './filter.ts';
 import type { FilterScope } from './filter.ts';
 import type { NearPoint } from './filter-near.ts';
 import { parseNear } from './filter-near.ts';
@@ -16,7 +17,7 @@ import { MAX_PAGE_SIZE } from './parse-query.ts';
 import { fromSearchRequest } from './search-request.ts';
 import { QueryParams } from './query-params.ts';
 import { resolveCondition } from './resolve-condition.ts';
-import type { SearchCondition } from './resolve-condition.ts';
+import type { ParamCondition, SearchCondition } from './resolve-condition.ts';
 import { pageLinks } from './search-links.ts';
 import type { SearchQuery } from './search-query.ts';
 import { isSearchQuery } from './search-query.ts';
@@ -55,7 +56,7 @@ export async function searchBundle<T extends Resource = Resource>(
 
   const params = new QueryParams();
   const typeParams = query.resourceTypes.map((type) => params.add(type));
-  const where = whereClause(query, params, typeParams, baseUrl, issues);
+  const { where, indexOnly } = whereClause(query, params, typeParams, baseUrl, issues);
 
   // Sort and page parameters come after the filter's, so the count statement can drop them.
   const pageParams = params.clone();
@@ -66,7 +67,16 @@ export async function searchBundle<T extends Resource = Resource>(
   }
   const page =
     count > 0
-      ? await fetchPage(db, { params: pageParams, where, resourceTypeParam: typeParams[0], sort, count, offset, cursor })
+      ? await fetchPage(db, {
+          params: pageParams,
+          where,
+          indexOnly: sort.driver || sort.keys.length > 0 ? undefined : indexOnly,
+          resourceTypeParam: typeParams[0],
+          sort,
+          count,
+          offset,
+          cursor,
+        })
       : { rows: [], hasMore: false };
 
   const total = await computeTotal(db, query, { where, params, count, offset, page, byCursor: !!cursor });
@@ -119,11 +129,32 @@ export async function searchBundle<T extends Resource = Resource>(
  * The WHERE conditions on `r`: type, not deleted, and every filter. A filter whose parameter is
  * unknown is dropped with a warning under lenient handling and is a 400 under strict handling.
  */
-function whereClause(query: SearchQuery, params: QueryParams, typeParams: string[], baseUrl: string, issues: OperationOutcomeIssue[]): string {
+interface WhereClause {
+  /** Conditions on the resource row `r`. */
+  where: string;
+  /** The same search answered from the index tables alone, when it can be (see indexOnlyForm). */
+  indexOnly?: { from: string; where: string };
+}
+
+function whereClause(
+  query: SearchQuery,
+  params: QueryParams,
+  typeParams: string[],
+  baseUrl: string,
+  issues: OperationOutcomeIssue[],
+): WhereClause {
   let aliasCount = 0;
   const scope: FilterScope = { params, baseUrl, nextAlias: (prefix) => `${prefix}${++aliasCount}` };
   const perType: string[][] = query.resourceTypes.map(() => []);
+  const resolved: SearchCondition[][] = query.resourceTypes.map(() => []);
+  const filterExpressions: string[][] = query.resourceTypes.map(() => []);
   for (const filter of query.filters) {
+    if (filter.key === '_filter') {
+      query.resourceTypes.forEach((type, i) => {
+        filterExpressions[i].push(filterExpressionSql(scope, type, filter.value, { row: 'r', resourceTypeParam: typeParams[i] }));
+      });
+      continue;
+    }
     let conditions: SearchCondition[];
     try {
       conditions = query.resourceTypes.map((type) => resolveCondition(type, filter.key, filter.value));
@@ -137,16 +168,77 @@ function whereClause(query: SearchQuery, params: QueryParams, typeParams: string
       });
       continue;
     }
-    conditions.forEach((condition, i) => {
-      const sql = conditionSql(scope, condition, { row: 'r', resourceTypeParam: typeParams[i] });
-      if (sql) perType[i].push(sql);
-    });
+    conditions.forEach((condition, i) => resolved[i].push(condition));
   }
+  resolved.forEach((conditions, i) => {
+    const at = { row: 'r', resourceTypeParam: typeParams[i] };
+    for (const group of groupRepeatedDates(conditions)) {
+      const merged = group.length > 1 ? mergedDateSql(scope, group as ParamCondition[], at) : undefined;
+      const sqls = merged ? [merged] : group.map((condition) => conditionSql(scope, condition, at));
+      for (const sql of sqls) if (sql) perType[i].push(sql);
+    }
+    perType[i].push(...filterExpressions[i]);
+  });
   if (query.resourceTypes.length === 1) {
-    return [`r.resource_type = ${typeParams[0]}`, 'NOT r.deleted', ...perType[0]].join('\n  AND ');
+    // An index row of the type for this very rid already proves the type; leaving the (redundant)
+    // type test out keeps the planner from taking it as a second, independent 1-in-50 filter.
+    const anchored = perType[0].some((sql) => anchorsRow(sql, typeParams[0]));
+    return {
+      where: [...(anchored ? [] : [`r.resource_type = ${typeParams[0]}`]), 'NOT r.deleted', ...perType[0]].join('\n  AND '),
+      indexOnly: indexOnlyForm(perType[0], typeParams[0]),
+    };
   }
   const branches = typeParams.map((tp, i) => `(${[`r.resource_type = ${tp}`, ...perType[i]].join(' AND ')})`);
-  return `r.resource_type = ANY(ARRAY[${typeParams.join(', ')}]::text[]) AND NOT r.deleted\n  AND (${branches.join('\n    OR ')})`;
+  return { where: `r.resource_type = ANY(ARRAY[${typeParams.join(', ')}]::text[]) AND NOT r.deleted\n  AND (${branches.join('\n    OR ')})` };
+}
+
+const STRING_ANCHOR = /^EXISTS \(SELECT 1 FROM sp_string x /;
+/** system|code: the value index (type, code, value, system, rid) then yields rids in order. */
+const TOKEN_EQUALITY =
+  /^EXISTS \(SELECT 1 FROM sp_token x WHERE x\.rid = r\.rid AND x\.resource_type = \$\d+ AND x\.code = \$\d+ AND \(\(x\.system = \$\d+ AND x\.value = \$\d+\)\)\)$/;
+
+/**
+ * When one filter is an index EXISTS on the searched type and no filter reads more of the resource
+ * row than its rid, the page of rids (in rid order) comes from the index tables alone: that filter
+ * becomes `(SELECT DISTINCT x.rid FROM sp_… x WHERE …) r` and the others stay as they are. Index
+ * rows exist only for live resources (a delete removes them in its transaction), so no test of
+ * resource.deleted is needed.
+ */
+function indexOnlyForm(conditions: string[], typeParam: string): { from: string; where: string } | undefined {
+  // Only filters that match few rows or yield them in rid order: a common code without a system,
+  // or a date range, can match most of a type, where walking resources in rid order and probing
+  // each (the usual plan) stops after a page instead of collecting every matching rid.
+  const anchor = conditions.findIndex((sql) => anchorsRow(sql, typeParam) && (STRING_ANCHOR.test(sql) || TOKEN_EQUALITY.test(sql)));
+  if (anchor < 0 || conditions.some((sql) => /\br\.(?!rid\b)[a-z_]+/.test(sql))) return undefined;
+  const from = conditions[anchor].replace(/^EXISTS \(SELECT 1 FROM (sp_[a-z]+) x WHERE x\.rid = r\.rid AND /, '(SELECT DISTINCT x.rid FROM $1 x WHERE ');
+  const others = conditions.filter((_, i) => i !== anchor);
+  return { from: `${from} r`, where: others.length > 0 ? others.join('\n  AND ') : 'TRUE' };
+}
+
+/** True for a condition that requires an index row of the resource row `r` with the searched type. */
+function anchorsRow(sql: string, typeParam: string): boolean {
+  const prefix = /^EXISTS \(SELECT 1 FROM sp_[a-z]+ x WHERE x\.rid = r\.rid AND x\.resource_type = (\$\d+) /.exec(sql);
+  return prefix?.[1] === typeParam;
+}
+
+/** Conditions in order, with plain filters on the same date parameter gathered into one group. */
+function groupRepeatedDates(conditions: SearchCondition[]): SearchCondition[][] {
+  const groups: SearchCondition[][] = [];
+  const byCode = new Map<string, SearchCondition[]>();
+  for (const condition of conditions) {
+    if (condition.kind === 'param' && condition.param.definition.type === 'date' && condition.operator === 'eq') {
+      const group = byCode.get(condition.code);
+      if (group) {
+        group.push(condition);
+        continue;
+      }
+      byCode.set(condition.code, [condition]);
+      groups.push(byCode.get(condition.code) as SearchCondition[]);
+    } else {
+      groups.push([condition]);
+    }
+  }
+  return groups;
 }
 
 function nearPoint(query: SearchQuery): NearPoint | undefined {

@@ -12,7 +12,10 @@ import type { SearchIndexRows } from './index-rows.ts';
 
 const INDEX_TABLES = ['sp_token', 'sp_string', 'sp_date', 'sp_number', 'sp_quantity', 'sp_reference', 'sp_uri', 'sp_position'];
 
-const deletes = INDEX_TABLES.map((t) => `del_${t} AS (DELETE FROM ${t} WHERE rid = ANY($1::bigint[]))`);
+// One resource (every write) compares rid with a scalar: a cached generic plan for `= ANY(array)`
+// can settle on sequential scans while the tables are small, and keep them as they grow.
+const deleteOne = INDEX_TABLES.map((t) => `del_${t} AS (DELETE FROM ${t} WHERE rid = ($1::bigint[])[1])`);
+const deleteMany = INDEX_TABLES.map((t) => `del_${t} AS (DELETE FROM ${t} WHERE rid = ANY($1::bigint[]))`);
 
 interface TableSpec {
   table: string;
@@ -69,7 +72,7 @@ const TABLES: TableSpec[] = [
   { table: 'sp_position', columns: [['code', 'text'], ['lat', 'float8'], ['lng', 'float8']] },
 ];
 
-function buildReplaceSql(): string {
+function buildReplaceSql(deletes: string[]): string {
   let n = 1;
   const inserts = TABLES.map(({ table, columns }) => {
     const all: [string, string][] = [['rid', 'bigint'], ['resource_type', 'text'], ...columns];
@@ -82,8 +85,9 @@ function buildReplaceSql(): string {
   return `WITH\n  ${[...deletes, ...inserts].join(',\n  ')}\nSELECT 1`;
 }
 
-const REPLACE_INDEX_SQL = buildReplaceSql();
-const DELETE_INDEX_SQL = `WITH ${deletes.join(',\n  ')} SELECT 1`;
+const REPLACE_ONE_SQL = buildReplaceSql(deleteOne);
+const REPLACE_MANY_SQL = buildReplaceSql(deleteMany);
+const DELETE_INDEX_SQL = `WITH ${deleteOne.join(',\n  ')} SELECT 1`;
 
 // Row field (camelCase, from index-rows) of each column.
 const FIELD: Record<string, string> = {
@@ -131,7 +135,7 @@ export async function writeIndexRows(
     }
     params.push(...arrays);
   }
-  await tx.unsafe(REPLACE_INDEX_SQL, params as never[], { prepare: true });
+  await tx.unsafe(items.length === 1 ? REPLACE_ONE_SQL : REPLACE_MANY_SQL, params as never[], { prepare: true });
 }
 
 /** Indexes (into rows) of the row with the smallest and the largest sort value of each code. */

@@ -87,8 +87,14 @@ DROP INDEX sp_reference_target_idx;
 CREATE INDEX sp_reference_target_idx ON sp_reference (code, target_id, target_type, resource_type) INCLUDE (rid);
 
 -- Default order is insertion order (rid); keyset pages on (resource_type, rid) and on
--- (resource_type, last_updated, rid) for _sort=_lastUpdated.
-CREATE INDEX resource_type_rid_idx ON resource (resource_type, rid) WHERE NOT deleted;
+-- (resource_type, last_updated, rid) for _sort=_lastUpdated. A page is found on rids first and its
+-- JSON read afterwards, so the rid walk covers what filters read from the resource row (index-only).
+CREATE INDEX resource_type_rid_idx ON resource (resource_type, rid) INCLUDE (id, last_updated) WHERE NOT deleted;
+-- Probes by rid (and rid-order walks once an index filter has fixed the type) without the heap.
+CREATE INDEX resource_live_rid_idx ON resource (rid) INCLUDE (resource_type, id, last_updated) WHERE NOT deleted;
+-- Date filters are often probed per rid (a range that matches many rows, walked in rid order).
+DROP INDEX sp_date_rid_idx;
+CREATE INDEX sp_date_rid_idx ON sp_date (rid) INCLUDE (resource_type, code, low, high);
 DROP INDEX resource_type_updated_idx;
 CREATE INDEX resource_type_updated_idx ON resource (resource_type, last_updated, rid) WHERE NOT deleted;
 
