@@ -34,6 +34,18 @@ export function storedValues(module: PixelModule, bytes: Uint8Array, bitOffset =
   const shift = module.highBit + 1 - module.bitsStored;
   const signBit = 2 ** (module.bitsStored - 1);
   const range = 2 ** module.bitsStored;
+  if (bytesPerSample <= 2 && module.highBit < 16) {
+    // 8 and 16-bit samples (nearly every image): integer bit operations are exact here and several
+    // times faster than the general loop below, which matters at hundreds of previews a second.
+    const mask = range - 1;
+    const offset = module.signed ? range : 0;
+    for (let i = 0; i < pixels; i++) {
+      const raw = bytesPerSample === 1 ? bytes[i] : bytes[2 * i] | (bytes[2 * i + 1] << 8);
+      const stored = (raw >> shift) & mask;
+      values[i] = stored >= signBit ? stored - offset : stored;
+    }
+    return values;
+  }
   for (let i = 0; i < pixels; i++) {
     const raw = bytesPerSample === 1 ? bytes[i] : bytesPerSample === 2 ? view.getUint16(i * 2, true) : view.getUint32(i * 4, true);
     // Arithmetic rather than bit operators: they would turn 32-bit samples negative.

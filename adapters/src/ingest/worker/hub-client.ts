@@ -1,5 +1,5 @@
 import { MedplumClient, OperationOutcomeError, getStatus } from '@medplum/core';
-import type { Bundle, OperationOutcome, Patient, Resource } from '@medplum/fhirtypes';
+import type { Bundle, OperationOutcome, Patient, Resource, ResourceType } from '@medplum/fhirtypes';
 
 /** What the ingest worker needs from the hub: FHIR REST plus the message store's admin API. */
 export interface HubClient {
@@ -11,6 +11,10 @@ export interface HubClient {
   searchPatients(query: string): Promise<Patient[]>;
   recordReceived(id: string, body: ReceivedReport): Promise<ReceivedAnswer>;
   recordOutcome(id: string, body: OutcomeReport): Promise<void>;
+  /** A search's matches (the first page, up to `_count`). */
+  search<T extends Resource>(resourceType: ResourceType, query: string): Promise<T[]>;
+  /** PUT of the resource, only if it is still at `versionId` (412 otherwise). */
+  update<T extends Resource>(resource: T & { id: string }, versionId: string): Promise<T>;
 }
 
 export interface UnmappedSighting {
@@ -83,6 +87,9 @@ export async function createHubClient(options: HubClientOptions): Promise<HubCli
     baseUrl: options.baseUrl,
     fetch: options.fetch ?? fetch,
     cacheTime: 0,
+    // MedplumClient renews a token that expires within refreshGracePeriod (default 5 minutes); the hub's
+    // client-credentials tokens live 5 minutes, so with the default every request would sign in again.
+    refreshGracePeriod: 30_000,
     ...(options.clientId ? { clientId: options.clientId, clientSecret: options.clientSecret } : {}),
   });
   if (options.clientId && options.clientSecret) {
@@ -113,6 +120,10 @@ export async function createHubClient(options: HubClientOptions): Promise<HubCli
     recordOutcome: async (id, body) => {
       await call(`message store (outcome ${id})`, () => medplum.put(medplum.getBaseUrl() + `admin/messages/${id}/outcome`, body));
     },
+    search: async <T extends Resource>(resourceType: ResourceType, query: string) =>
+      (await call(`${resourceType}?${query}`, () => medplum.searchResources(resourceType, query))) as unknown as T[],
+    update: <T extends Resource>(resource: T & { id: string }, versionId: string) =>
+      call(`update of ${resource.resourceType}/${resource.id}`, () => medplum.updateResource(resource, { headers: { 'If-Match': `W/"${versionId}"` } })),
   };
 }
 

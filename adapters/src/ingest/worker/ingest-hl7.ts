@@ -2,6 +2,7 @@ import type { Envelope } from '@simpul/infra';
 import type { Bundle } from '@medplum/fhirtypes';
 import { MappingError, mapHl7Message, type CodeTranslator, type Hl7SourceMapping, type MappingResult } from '../hl7/index.ts';
 import { HubRequestError, type HubClient } from './hub-client.ts';
+import { linkStudiesToOrder, ordersWritten } from './link-orders.ts';
 import { preserveExistingPatientData } from './patient-merge.ts';
 
 export interface Hl7IngestDeps {
@@ -89,8 +90,10 @@ export async function applyHl7(prepared: PreparedHl7, deps: Hl7IngestDeps): Prom
   }
   await deps.hub.recordOutcome(envelope.id, { status: 'mapped', messageType: mapping.messageType, patientIds: [mapping.patientKey] });
   let response: Bundle;
+  let sent: Bundle;
   try {
-    response = await deps.hub.transaction(await preserveExistingPatientData(mapping.bundle, deps.hub));
+    sent = await preserveExistingPatientData(mapping.bundle, deps.hub);
+    response = await deps.hub.transaction(sent);
   } catch (err) {
     if (err instanceof HubRequestError && err.permanent) {
       const error = `the hub refused the mapped transaction: ${err.message}`;
@@ -103,6 +106,10 @@ export async function applyHl7(prepared: PreparedHl7, deps: Hl7IngestDeps): Prom
     .map((entry) => entry.response?.location ?? (entry.resource ? `${entry.resource.resourceType}/${entry.resource.id}` : undefined))
     .filter((location): location is string => Boolean(location))
     .map((location) => location.split('/_history/')[0].split('/').slice(-2).join('/'));
+  if (/^(ORM|OMI)\^/.test(mapping.messageType)) {
+    // Images that arrived before their order are linked to it now (before "stored", so a failure is retried).
+    for (const order of ordersWritten(sent, response)) await linkStudiesToOrder(deps.hub, order);
+  }
   await deps.hub.recordOutcome(envelope.id, { status: 'stored', resources });
   return { status: 'stored', resources, mapping };
 }

@@ -10,7 +10,9 @@
 import { PermanentError, declareTopology, type Bus, type Delivery, type Envelope, type Subscription } from '@simpul/infra';
 import type { Logger } from 'pino';
 import type { CodeTranslator, Hl7SourceMapping, UnmappedCode } from '../hl7/index.ts';
+import type { DicomIngestSettings } from './dicom-ingest-settings.ts';
 import type { HubClient } from './hub-client.ts';
+import { createDicomIngest, type DicomIngestResult } from './ingest-dicom.ts';
 import { applyHl7, prepareHl7, type IngestResult } from './ingest-hl7.ts';
 import { KeyedSerializer } from './keyed-serializer.ts';
 
@@ -25,11 +27,13 @@ export interface IngestWorkerOptions {
   duplicateWindowMs: number;
   /** Retry delays of the ingest queue (default: the bus's 1 s, 10 s, 60 s, 5 min). */
   retryDelaysMs?: number[];
+  /** How DICOM instances are mapped (`dicom.mapping`); without it `dicom` messages are refused. */
+  dicom?: DicomIngestSettings;
 }
 
 export interface IngestWorker {
   /** Handles one envelope as the consumer would (tests call it directly). */
-  handle(envelope: Envelope, delivery?: Pick<Delivery, 'attempt' | 'maxAttempts'>): Promise<IngestResult>;
+  handle(envelope: Envelope, delivery?: Pick<Delivery, 'attempt' | 'maxAttempts'>): Promise<IngestResult | DicomIngestResult>;
   close(): Promise<void>;
 }
 
@@ -76,12 +80,23 @@ export function createIngestHandler(options: Omit<IngestWorkerOptions, 'bus' | '
     duplicateWindowMs: options.duplicateWindowMs,
     sourceMapping: (source: string) => options.hl7Sources[source] ?? options.hl7Sources.default,
   };
+  const dicom = options.dicom ? createDicomIngest({ hub: options.hub, settings: options.dicom }) : undefined;
   return {
     handle(envelope, delivery) {
-      if (envelope.kind !== 'hl7') {
-        return Promise.reject(new PermanentError(`the ingest worker cannot handle "${envelope.kind}" messages yet (message ${envelope.id})`));
-      }
       const log = options.logger.child({ traceId: envelope.traceId, messageId: envelope.id, source: envelope.source });
+      if (envelope.kind === 'dicom' && dicom) {
+        // Instances of one study are batched and written in order of arrival by the DICOM ingest itself.
+        return dicom.apply(envelope).then(
+          (result) => {
+            log.info({ status: result.status, kind: 'dicom' }, 'message ingested');
+            return result;
+          },
+          (err: unknown) => giveUpOrRetry(err, envelope, delivery, log),
+        );
+      }
+      if (envelope.kind !== 'hl7') {
+        return Promise.reject(new PermanentError(`the ingest worker cannot handle "${envelope.kind}" messages (message ${envelope.id})`));
+      }
       // Mapping is synchronous: the ordering key is fixed before anything else can interleave.
       const prepared = prepareHl7(envelope as Envelope<string>, deps);
       return serializer.run(prepared.orderingKey, async () => {
@@ -95,17 +110,22 @@ export function createIngestHandler(options: Omit<IngestWorkerOptions, 'bus' | '
           }
           return result;
         } catch (err) {
-          const attempt = delivery?.attempt ?? 1;
-          const maxAttempts = delivery?.maxAttempts ?? options.maxAttempts;
-          log.warn({ err: (err as Error).message, attempt, maxAttempts }, 'ingest failed; will retry');
-          if (attempt >= maxAttempts) {
-            await options.hub
-              .recordOutcome(envelope.id, { status: 'error', error: `gave up after ${attempt} attempts: ${(err as Error).message}` })
-              .catch((recordErr: unknown) => log.error({ err: recordErr }, 'could not record the final failure in the message store'));
-          }
-          throw err;
+          return giveUpOrRetry(err, envelope, delivery, log);
         }
       });
     },
   };
+
+  /** A failure worth retrying: logged and rethrown (the bus retries it); on the last attempt the message store says why it gave up. */
+  async function giveUpOrRetry(err: unknown, envelope: Envelope, delivery: Pick<Delivery, 'attempt' | 'maxAttempts'> | undefined, log: Logger): Promise<never> {
+    const attempt = delivery?.attempt ?? 1;
+    const maxAttempts = delivery?.maxAttempts ?? options.maxAttempts;
+    log.warn({ err: (err as Error).message, attempt, maxAttempts }, 'ingest failed; will retry');
+    if (attempt >= maxAttempts) {
+      await options.hub
+        .recordOutcome(envelope.id, { status: 'error', error: `gave up after ${attempt} attempts: ${(err as Error).message}` })
+        .catch((recordErr: unknown) => log.error({ err: recordErr }, 'could not record the final failure in the message store'));
+    }
+    throw err;
+  }
 }

@@ -1,0 +1,99 @@
+import { parseArgs } from 'node:util';
+import { ClientStorage, MedplumClient, MemoryStorage } from '@medplum/core';
+import { dicomScp, ingestWorker, previews } from '@simpul/adapters';
+import { Bus, type SimpulConfig } from '@simpul/infra';
+import { collectBlobGarbage, hubBlobReferences, type BlobGcReport } from './blob-gc.ts';
+import type { Command } from './commands.ts';
+import { untilSignal } from './until-signal.ts';
+
+/** `simpul dicom`: the C-STORE receiver. */
+export const dicomCommand: Command = {
+  name: 'dicom',
+  summary: 'run the DICOM C-STORE receiver (dicom.port, default 11112, AE title dicom.aeTitle)',
+  usage: 'dicom',
+  longRunning: true,
+  async run({ config, logger }) {
+    const dicom = await dicomScp.runDicom(config, logger.child({ part: 'dicom' }));
+    logger.info({ port: dicom.port, aeTitle: config.dicom.aeTitle }, 'simpul dicom is up');
+    return untilSignal([{ name: 'dicom receiver', close: () => dicom.close() }], logger);
+  },
+};
+
+/** `simpul previews`: JPEG previews of the instances the receiver stores. */
+export const previewsCommand: Command = {
+  name: 'previews',
+  summary: 'run the preview worker: JPEG previews and thumbnails of stored DICOM instances',
+  usage: 'previews',
+  longRunning: true,
+  async run({ config, logger }) {
+    const log = logger.child({ part: 'previews' });
+    const hub = await ingestWorker.createHubClient({
+      baseUrl: config.hub.baseUrl,
+      clientId: config.ingest.clientId ?? config.admin.clientId,
+      clientSecret: config.ingest.clientSecret ?? config.admin.clientSecret,
+    });
+    const bus = await Bus.connect(config.bus.url, { logger: log, connectionName: 'simpul-previews' });
+    const worker = await previews.startPreviewWorker({ bus, hub, storageDir: config.storage.dir, logger: log });
+    return untilSignal(
+      [
+        { name: 'bus', close: () => bus.close() },
+        { name: 'preview worker', close: () => worker.close() },
+      ],
+      logger,
+    );
+  },
+};
+
+/** `simpul blobs gc [--dry-run]`: reports and removes orphaned files of the blob store. */
+export const blobsGcCommand: Command = {
+  name: 'blobs gc',
+  summary: 'report and remove blob store files nothing refers to (older than storage.retentionDays)',
+  usage: 'blobs gc [--dry-run] [--hub URL] [--client-id ID --client-secret SECRET]',
+  async run({ config, args }) {
+    let values: { 'dry-run'?: boolean; hub?: string; 'client-id'?: string; 'client-secret'?: string };
+    try {
+      ({ values } = parseArgs({
+        args,
+        options: { 'dry-run': { type: 'boolean' }, hub: { type: 'string' }, 'client-id': { type: 'string' }, 'client-secret': { type: 'string' } },
+        strict: true,
+        allowPositionals: false,
+      }));
+    } catch (error) {
+      process.stderr.write(`${(error as Error).message}\nusage: simpul ${this.usage}\n`);
+      return 2;
+    }
+    const client = await connect(config, values);
+    const report = await collectBlobGarbage({
+      storageDir: config.storage.dir,
+      retentionMs: config.storage.retentionDays * 86_400_000,
+      dryRun: values['dry-run'] === true,
+      hub: hubBlobReferences(client),
+    });
+    process.stdout.write(formatBlobGcReport(report, config.storage.retentionDays, values['dry-run'] === true));
+    return 0;
+  },
+};
+
+/** For the lead to list in cli/commands.ts. */
+export const dicomCommands: Command[] = [dicomCommand, previewsCommand, blobsGcCommand];
+
+export function formatBlobGcReport(report: BlobGcReport, retentionDays: number, dryRun: boolean): string {
+  const lines = report.orphans.map(
+    (orphan) => `${orphan.removed ? 'removed ' : dryRun ? 'orphan  ' : 'kept    '} ${orphan.path}  ${orphan.bytes} bytes, ${orphan.ageDays} days old: ${orphan.reason}`,
+  );
+  const removed = report.orphans.filter((orphan) => orphan.removed).length;
+  const young = dryRun ? 0 : report.orphans.length - removed;
+  lines.push(
+    `${report.scanned} file(s) scanned, ${report.orphans.length} orphaned` +
+      (dryRun ? ' (dry run: nothing removed)' : `, ${removed} removed (${report.removedBytes} bytes)${young ? `, ${young} younger than ${retentionDays} day(s) kept` : ''}`),
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+async function connect(config: SimpulConfig, values: { hub?: string; 'client-id'?: string; 'client-secret'?: string }): Promise<MedplumClient> {
+  const clientId = values['client-id'] ?? process.env.SIMPUL_CLIENT_ID ?? config.admin.clientId;
+  const clientSecret = values['client-secret'] ?? process.env.SIMPUL_CLIENT_SECRET ?? config.admin.clientSecret;
+  const client = new MedplumClient({ baseUrl: values.hub ?? config.hub.baseUrl, storage: new ClientStorage(new MemoryStorage()), cacheTime: 0 });
+  if (clientId && clientSecret) await client.startClientLogin(clientId, clientSecret);
+  return client;
+}

@@ -1,0 +1,1 @@
+export { commitFileDurably, ensureDirectoryDurably, pathInside, syncDirectory, syncFileAndDirectory, writeFileDurably } from './durable-file.ts';
