@@ -1,6 +1,7 @@
 import type { SimpulConfig } from '@simpul/infra';
 import type { Logger } from 'pino';
 import { authCommands } from './auth-commands.ts';
+import { botsCommand, replayCommand } from './bots-commands.ts';
 import { configCheckCommand } from './config-check.ts';
 import { sandboxSatusehatCommand } from './sandbox-commands.ts';
 import { ingestCommand } from './ingest-command.ts';
@@ -27,7 +28,7 @@ export interface Command {
   run(context: CommandContext): Promise<number>;
 }
 
-const COMMANDS: Command[] = [startCommand, hubCommand, configCheckCommand, sandboxSatusehatCommand, ...terminologyCommands, ingestCommand, mllpCommand, reindexCommand, ...authCommands];
+const COMMANDS: Command[] = [startCommand, hubCommand, configCheckCommand, sandboxSatusehatCommand, ...terminologyCommands, ingestCommand, mllpCommand, reindexCommand, botsCommand, replayCommand, ...authCommands];
 
 export function findCommand(argv: string[]): { command: Command; args: string[] } | undefined {
   for (const command of [...COMMANDS].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length)) {

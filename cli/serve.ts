@@ -1,4 +1,7 @@
+import { mllp } from '@simpul/adapters';
+import { startBotRuntime } from '@simpul/bots';
 import { runHub } from '@simpul/fhir-hub';
+import { runIngest } from './ingest-command.ts';
 import type { Command } from './commands.ts';
 import { untilSignal, type Part } from './until-signal.ts';
 
@@ -15,14 +18,27 @@ export const hubCommand: Command = {
 
 export const startCommand: Command = {
   name: 'start',
-  summary: 'run every part in one process (today: the hub)',
+  summary: 'run every part in one process: hub, MLLP listener, ingest worker, bot runtime',
   usage: 'start',
   longRunning: true,
   async run({ config, logger }) {
     const parts: Part[] = [];
-    const hub = await runHub(config, logger.child({ part: 'hub' }));
-    parts.push({ name: 'hub', close: () => hub.close() });
-    logger.info({ fhir: `${hub.url}fhir/R4` }, 'simpul is up');
+    try {
+      const hub = await runHub(config, logger.child({ part: 'hub' }));
+      parts.push({ name: 'hub', close: () => hub.close() });
+      const mllpEdge = await mllp.runMllp(config, logger.child({ part: 'mllp' }));
+      parts.push({ name: 'mllp', close: () => mllpEdge.close() });
+      parts.push(...(await runIngest(config, logger.child({ part: 'ingest' }))));
+      const bots = await startBotRuntime({ config, logger: logger.child({ part: 'bots' }) });
+      parts.push({ name: 'bots', close: () => bots.close() });
+      logger.info({ fhir: `${hub.url}fhir/R4`, mllpPorts: mllpEdge.ports }, 'simpul is up');
+    } catch (err) {
+      logger.error({ err }, `simpul start failed: ${(err as Error).message}; stopping what had started`);
+      for (const part of parts.reverse()) {
+        await part.close().catch((closeErr: unknown) => logger.error({ err: closeErr, part: part.name }, 'could not close a part cleanly'));
+      }
+      throw err;
+    }
     return untilSignal(parts, logger);
   },
 };
