@@ -71,14 +71,21 @@ export class InstanceReceiver extends Writable {
   #prefixEnd: number | undefined;
   #lastTopLevelStart = 0;
   #tooLarge = false;
+  readonly #onPrefix: ((prefix: Uint8Array) => void) | undefined;
+  #prefixAnnounced = false;
   readonly #result: Promise<ReceivedDataset>;
   #settle: ((value: ReceivedDataset) => void) | undefined;
 
-  constructor(options: { header: Buffer; transferSyntaxUid: string; incomingDir: string; limits?: ReceiverLimits }) {
+  /**
+   * `onPrefix` is called once the attributes before the pixel data are all in, while the pixel data is
+   * still arriving, so the metadata can be read then rather than after the last byte.
+   */
+  constructor(options: { header: Buffer; transferSyntaxUid: string; incomingDir: string; limits?: ReceiverLimits; onPrefix?: (prefix: Uint8Array) => void }) {
     super({ highWaterMark: 16 * 1024 * 1024, decodeStrings: false });
     this.#header = options.header;
     this.#incomingDir = options.incomingDir;
     this.#limits = options.limits ?? DEFAULT_RECEIVER_LIMITS;
+    this.#onPrefix = options.onPrefix;
     const encoding = datasetEncodingOf(options.transferSyntaxUid);
     this.#walker = new DatasetWalker(encoding === 'deflated-explicit-little' ? 'explicit-little' : encoding, (offset, tag) =>
       this.#topLevelElement(offset, tag),
@@ -205,6 +212,10 @@ export class InstanceReceiver extends Writable {
     if (this.#prefixEnd === undefined && start + bytes.length >= this.#limits.prefixBytes) {
       // The cap is reached before any pixel data: keep whole elements only.
       this.#prefixEnd = this.#lastTopLevelStart;
+    }
+    if (this.#onPrefix && !this.#prefixAnnounced && this.#prefixEnd !== undefined && this.#prefixLength >= this.#prefixEnd && !this.#walker.failure) {
+      this.#prefixAnnounced = true;
+      this.#onPrefix(this.#prefix());
     }
   }
 

@@ -8,7 +8,7 @@ import { InstanceReceiver, type ReceiverLimits } from './instance-receiver.ts';
 import { part10Header } from './part10-header.ts';
 import { PduRouter, abortPdu, pdataPdu, type DatasetSink, type PduViolation } from './pdu-router.ts';
 import { negotiatePresentationContexts } from './presentation-contexts.ts';
-import { storeInstance, type StoreContext } from './store-instance.ts';
+import { readInstanceMetadata, storeInstance, type InstanceMetadataRead, type StoreContext } from './store-instance.ts';
 import { STORE_STATUS, formatStatus, isSuccessStatus, type StoreOutcome } from './store-status.ts';
 
 /**
@@ -125,8 +125,22 @@ export class StoreScp extends dimse.Scp {
       transferSyntaxUid: contextAccepted ? transferSyntaxUid : '1.2.840.10008.1.2.1',
       sourceAeTitle: this.#callingAeTitle || 'UNKNOWN',
     });
-    const receiver = new InstanceReceiver({ header, transferSyntaxUid, incomingDir: this.#deps.store.incomingDir, limits: this.#deps.receiverLimits });
-    const work = this.#store(command, receiver, header, transferSyntaxUid, contextAccepted).then(
+    let metadata: InstanceMetadataRead | undefined;
+    const receiver = new InstanceReceiver({
+      header,
+      transferSyntaxUid,
+      incomingDir: this.#deps.store.incomingDir,
+      limits: this.#deps.receiverLimits,
+      onPrefix: (prefix) => {
+        if (!contextAccepted) return;
+        metadata = readInstanceMetadata(
+          { sopClassUid: command.affectedSopClassUid, sopInstanceUid: command.affectedSopInstanceUid, transferSyntaxUid, callingAeTitle: this.#callingAeTitle, header },
+          prefix,
+          this.#deps.store.timeZone,
+        );
+      },
+    });
+    const work = this.#store(command, receiver, header, transferSyntaxUid, contextAccepted, () => metadata).then(
       (outcome) => this.#answer(command, contextId, outcome, startedAt),
       (error: unknown) => {
         this.#log.error({ err: error, sopInstanceUid: command.affectedSopInstanceUid }, 'C-STORE failed unexpectedly');
@@ -147,7 +161,14 @@ export class StoreScp extends dimse.Scp {
     };
   }
 
-  async #store(command: DimseCommand, receiver: InstanceReceiver, header: Buffer, transferSyntaxUid: string, contextAccepted: boolean): Promise<StoreOutcome> {
+  async #store(
+    command: DimseCommand,
+    receiver: InstanceReceiver,
+    header: Buffer,
+    transferSyntaxUid: string,
+    contextAccepted: boolean,
+    earlyMetadata: () => InstanceMetadataRead | undefined,
+  ): Promise<StoreOutcome> {
     const received = await receiver.received();
     if (!contextAccepted) {
       await receiver.discard();
@@ -163,6 +184,7 @@ export class StoreScp extends dimse.Scp {
         remoteAddress: this.#remoteAddress,
         received,
         header,
+        metadata: earlyMetadata(),
       },
       this.#deps.store,
     );
