@@ -4,6 +4,7 @@ import { authCommands } from './auth-commands.ts';
 import { botsCommand, replayCommand } from './bots-commands.ts';
 import { configCheckCommand } from './config-check.ts';
 import { sandboxSatusehatCommand } from './sandbox-commands.ts';
+import { dicomCommands } from './dicom-commands.ts';
 import { ingestCommand } from './ingest-command.ts';
 import { mllpCommand } from './mllp-commands.ts';
 import { reindexCommand } from './reindex-command.ts';
@@ -28,7 +29,7 @@ export interface Command {
   run(context: CommandContext): Promise<number>;
 }
 
-const COMMANDS: Command[] = [startCommand, hubCommand, configCheckCommand, sandboxSatusehatCommand, ...terminologyCommands, ingestCommand, mllpCommand, reindexCommand, botsCommand, replayCommand, ...authCommands];
+const COMMANDS: Command[] = [startCommand, hubCommand, configCheckCommand, sandboxSatusehatCommand, ...terminologyCommands, ingestCommand, mllpCommand, reindexCommand, botsCommand, replayCommand, ...dicomCommands, ...authCommands];
 
 export function findCommand(argv: string[]): { command: Command; args: string[] } | undefined {
   for (const command of [...COMMANDS].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length)) {

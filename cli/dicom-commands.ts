@@ -2,9 +2,10 @@ import { parseArgs } from 'node:util';
 import { ClientStorage, MedplumClient, MemoryStorage } from '@medplum/core';
 import { dicomScp, ingestWorker, previews } from '@simpul/adapters';
 import { Bus, type SimpulConfig } from '@simpul/infra';
+import type { Logger } from 'pino';
 import { collectBlobGarbage, hubBlobReferences, type BlobGcReport } from './blob-gc.ts';
 import type { Command } from './commands.ts';
-import { untilSignal } from './until-signal.ts';
+import { untilSignal, type Part } from './until-signal.ts';
 
 /** `simpul dicom`: the C-STORE receiver. */
 export const dicomCommand: Command = {
@@ -26,23 +27,25 @@ export const previewsCommand: Command = {
   usage: 'previews',
   longRunning: true,
   async run({ config, logger }) {
-    const log = logger.child({ part: 'previews' });
-    const hub = await ingestWorker.createHubClient({
-      baseUrl: config.hub.baseUrl,
-      clientId: config.ingest.clientId ?? config.admin.clientId,
-      clientSecret: config.ingest.clientSecret ?? config.admin.clientSecret,
-    });
-    const bus = await Bus.connect(config.bus.url, { logger: log, connectionName: 'simpul-previews' });
-    const worker = await previews.startPreviewWorker({ bus, hub, storageDir: config.storage.dir, logger: log });
-    return untilSignal(
-      [
-        { name: 'bus', close: () => bus.close() },
-        { name: 'preview worker', close: () => worker.close() },
-      ],
-      logger,
-    );
+    return untilSignal(await runPreviews(config, logger), logger);
   },
 };
+
+/** The preview worker's parts, for `simpul previews` and `simpul start`. */
+export async function runPreviews(config: SimpulConfig, logger: Logger): Promise<Part[]> {
+  const log = logger.child({ part: 'previews' });
+  const hub = await ingestWorker.createHubClient({
+    baseUrl: config.hub.baseUrl,
+    clientId: config.ingest.clientId ?? config.admin.clientId,
+    clientSecret: config.ingest.clientSecret ?? config.admin.clientSecret,
+  });
+  const bus = await Bus.connect(config.bus.url, { logger: log, connectionName: 'simpul-previews' });
+  const worker = await previews.startPreviewWorker({ bus, hub, storageDir: config.storage.dir, logger: log });
+  return [
+    { name: 'previews bus', close: () => bus.close() },
+    { name: 'preview worker', close: () => worker.close() },
+  ];
+}
 
 /** `simpul blobs gc [--dry-run]`: reports and removes orphaned files of the blob store. */
 export const blobsGcCommand: Command = {

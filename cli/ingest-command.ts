@@ -23,6 +23,16 @@ export function parseHl7Sources(config: SimpulConfig): Record<string, hl7Mapping
   return sources;
 }
 
+/** DICOM mapping when `dicom.mapping` names the systems; without it DICOM messages are refused with the reason. */
+function dicomSettings(config: SimpulConfig, logger: Logger): ingestWorker.DicomIngestSettings | undefined {
+  try {
+    return ingestWorker.resolveDicomIngestSettings(config.dicom.mapping, config.hub.baseUrl, config.storage.dir);
+  } catch (err) {
+    logger.warn({ reason: (err as Error).message }, 'DICOM ingest is off until dicom.mapping is configured');
+    return undefined;
+  }
+}
+
 export async function runIngest(config: SimpulConfig, logger: Logger): Promise<Part[]> {
   const hl7Sources = parseHl7Sources(config);
   if (Object.keys(hl7Sources).length === 0) {
@@ -34,6 +44,7 @@ export async function runIngest(config: SimpulConfig, logger: Logger): Promise<P
     clientSecret: config.ingest.clientSecret ?? config.admin.clientSecret,
   });
   const translator = await ingestWorker.HubTerminologyTranslator.start(hub, logger);
+  const dicom = dicomSettings(config, logger);
   const bus = await Bus.connect(config.bus.url, { logger, connectionName: 'simpul-ingest' });
   const worker = await ingestWorker.startIngestWorker({
     bus,
@@ -44,6 +55,7 @@ export async function runIngest(config: SimpulConfig, logger: Logger): Promise<P
     prefetch: config.ingest.prefetch,
     maxAttempts: config.ingest.maxAttempts,
     duplicateWindowMs: config.ingest.duplicateWindowSeconds * 1000,
+    ...(dicom ? { dicom } : {}),
   });
   return [
     { name: 'bus', close: () => bus.close() },

@@ -1,6 +1,7 @@
-import { mllp } from '@simpul/adapters';
+import { dicomScp, mllp } from '@simpul/adapters';
 import { startBotRuntime } from '@simpul/bots';
 import { runHub } from '@simpul/fhir-hub';
+import { runPreviews } from './dicom-commands.ts';
 import { runIngest } from './ingest-command.ts';
 import type { Command } from './commands.ts';
 import { untilSignal, type Part } from './until-signal.ts';
@@ -18,7 +19,7 @@ export const hubCommand: Command = {
 
 export const startCommand: Command = {
   name: 'start',
-  summary: 'run every part in one process: hub, MLLP listener, ingest worker, bot runtime',
+  summary: 'run every part in one process: hub, MLLP listener, ingest worker, bot runtime, DICOM receiver, previews',
   usage: 'start',
   longRunning: true,
   async run({ config, logger }) {
@@ -31,7 +32,10 @@ export const startCommand: Command = {
       parts.push(...(await runIngest(config, logger.child({ part: 'ingest' }))));
       const bots = await startBotRuntime({ config, logger: logger.child({ part: 'bots' }) });
       parts.push({ name: 'bots', close: () => bots.close() });
-      logger.info({ fhir: `${hub.url}fhir/R4`, mllpPorts: mllpEdge.ports }, 'simpul is up');
+      const dicom = await dicomScp.runDicom(config, logger.child({ part: 'dicom' }));
+      parts.push({ name: 'dicom', close: () => dicom.close() });
+      parts.push(...(await runPreviews(config, logger)));
+      logger.info({ fhir: `${hub.url}fhir/R4`, mllpPorts: mllpEdge.ports, dicomPort: dicom.port }, 'simpul is up');
     } catch (err) {
       logger.error({ err }, `simpul start failed: ${(err as Error).message}; stopping what had started`);
       for (const part of parts.reverse()) {
