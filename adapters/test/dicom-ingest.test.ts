@@ -7,7 +7,7 @@ import { createTestVhost, type TestVhost } from '@simpul/infra/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDicomScp, type DicomScp } from '../src/dicom/scp/dicom-scp.ts';
 import { instanceMessageId } from '../src/dicom/scp/instance-message.ts';
-import { ReceiverBus } from '../src/dicom/scp/receiver-bus.ts';
+import { BackgroundIngestBus } from '../src/edge/background-ingest-bus.ts';
 import { FIXTURE_SOURCE, readFixture } from '../src/ingest/hl7/fixtures/fixture-context.ts';
 import { createV2TableTranslator } from '../src/ingest/hl7/index.ts';
 import { resolveDicomIngestSettings } from '../src/ingest/worker/dicom-ingest-settings.ts';
@@ -29,7 +29,7 @@ describe('DICOM ingest against a real hub', () => {
   let hub: HubProcess;
   let vhost: TestVhost;
   let bus: Bus;
-  let receiverBus: ReceiverBus;
+  let receiverBus: BackgroundIngestBus;
   let scp: DicomScp;
   let client: HubClient;
   const workers: IngestWorker[] = [];
@@ -58,7 +58,7 @@ describe('DICOM ingest against a real hub', () => {
         }),
       );
     }
-    receiverBus = new ReceiverBus(vhost.url, silentLogger);
+    receiverBus = new BackgroundIngestBus(vhost.url, silentLogger, { connectionName: 'simpul-dicom-test', whileDown: 'C-STOREs are answered 0xA700' });
     await eventually('the receiver bus to connect', () => receiverBus.ready);
     scp = await startDicomScp({
       config: {

@@ -4,7 +4,7 @@ import { createTestVhost, type TestVhost } from '@simpul/infra/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJpeg } from '../src/dicom/preview/testing/jpeg-analysis.ts';
 import { startDicomScp, type DicomScp } from '../src/dicom/scp/dicom-scp.ts';
-import { ReceiverBus } from '../src/dicom/scp/receiver-bus.ts';
+import { BackgroundIngestBus } from '../src/edge/background-ingest-bus.ts';
 import { PREVIEW_EXTENSION_URL, THUMBNAIL_EXTENSION_URL } from '../src/ingest/dicom/index.ts';
 import { FIXTURE_SOURCE } from '../src/ingest/hl7/fixtures/fixture-context.ts';
 import { createV2TableTranslator } from '../src/ingest/hl7/index.ts';
@@ -30,7 +30,7 @@ describe('previews of stored instances', () => {
   let hub: HubProcess;
   let vhost: TestVhost;
   let bus: Bus;
-  let receiverBus: ReceiverBus;
+  let receiverBus: BackgroundIngestBus;
   let scp: DicomScp;
   let client: HubClient;
   let ingest: IngestWorker;
@@ -57,7 +57,7 @@ describe('previews of stored instances', () => {
       dicom: resolveDicomIngestSettings({ organizationId: '10000004', issuers: {} }, hub.url, storage.path),
     });
     previews = await startPreviewWorker({ bus, hub: client, storageDir: storage.path, logger: silentLogger, onLinked: (event) => linked.push(event) });
-    receiverBus = new ReceiverBus(vhost.url, silentLogger);
+    receiverBus = new BackgroundIngestBus(vhost.url, silentLogger, { connectionName: 'simpul-dicom-test', whileDown: 'C-STOREs are answered 0xA700' });
     await eventually('the receiver bus to connect', () => receiverBus.ready);
     scp = await startDicomScp({
       config: {

@@ -5,11 +5,11 @@
  */
 import pino from 'pino';
 import { startDicomScp } from '../../adapters/src/dicom/scp/dicom-scp.ts';
-import { ReceiverBus } from '../../adapters/src/dicom/scp/receiver-bus.ts';
+import { BackgroundIngestBus } from '../../adapters/src/edge/background-ingest-bus.ts';
 
 const [busUrl, storageDir, maxPdu] = process.argv.slice(2);
 const logger = pino({ level: 'warn' });
-const bus = new ReceiverBus(busUrl, logger);
+const bus = new BackgroundIngestBus(busUrl, logger, { connectionName: 'simpul-dicom-bench', whileDown: 'C-STOREs are answered 0xA700' });
 while (!bus.ready) await new Promise((resolve) => setTimeout(resolve, 50));
 const scp = await startDicomScp({
   config: {

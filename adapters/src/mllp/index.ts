@@ -1,7 +1,7 @@
 /** HL7 v2 over MLLP: the listener (`simpul mllp`) and the sender (for the RIS bot). See adapters/README.md "MLLP listener". */
 export type { AcceptDeps, AcceptOutcome, AcceptResult, IngestPublisher, PeerInfo } from './accept-message.ts';
 export { acceptMessage, HL7_CONTENT_TYPE } from './accept-message.ts';
-export { BackgroundIngestBus } from './ingest-bus.ts';
+export { BackgroundIngestBus } from '../edge/background-ingest-bus.ts';
 export type { ErrorLocation, Hl7ErrorCode, MessageProblem } from './message-problem.ts';
 export { HL7_ERROR_CODES } from './message-problem.ts';
 export { encodeMllpFrame, MllpFrameDecoder, MllpFramingError } from './mllp-frame.ts';

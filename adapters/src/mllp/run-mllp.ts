@@ -1,5 +1,5 @@
 import type { Logger, SimpulConfig } from '@simpul/infra';
-import { BackgroundIngestBus } from './ingest-bus.ts';
+import { BackgroundIngestBus } from '../edge/background-ingest-bus.ts';
 import { startMllpListeners } from './mllp-listener.ts';
 
 export interface RunningMllp {
@@ -11,7 +11,10 @@ export interface RunningMllp {
 
 /** What `simpul mllp` runs: the listeners of `config.mllp` publishing to the bus of `config.bus`. */
 export async function runMllp(config: Pick<SimpulConfig, 'mllp' | 'bus'>, logger: Logger): Promise<RunningMllp> {
-  const bus = new BackgroundIngestBus(config.bus.url, logger.child({ part: 'mllp-bus' }));
+  const bus = new BackgroundIngestBus(config.bus.url, logger.child({ part: 'mllp-bus' }), {
+    connectionName: 'simpul-mllp',
+    whileDown: 'MLLP senders get AE/CE',
+  });
   let listeners;
   try {
     listeners = await startMllpListeners(config.mllp, { bus, logger });

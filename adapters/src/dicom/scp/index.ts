@@ -3,7 +3,7 @@ export { startDicomScp } from './dicom-scp.ts';
 export type { DicomScp, DicomScpConfig, DicomScpOptions } from './dicom-scp.ts';
 export { runDicom } from './run-dicom.ts';
 export type { RunningDicom } from './run-dicom.ts';
-export { ReceiverBus } from './receiver-bus.ts';
+export { BackgroundIngestBus } from '../../edge/background-ingest-bus.ts';
 export type { InstancePublisher } from './store-instance.ts';
 export { STORE_STATUS, formatStatus } from './store-status.ts';
 export type { StoreOutcome } from './store-status.ts';

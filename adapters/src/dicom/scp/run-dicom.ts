@@ -1,6 +1,6 @@
 import type { Logger, SimpulConfig } from '@simpul/infra';
 import { startDicomScp } from './dicom-scp.ts';
-import { ReceiverBus } from './receiver-bus.ts';
+import { BackgroundIngestBus } from '../../edge/background-ingest-bus.ts';
 
 export interface RunningDicom {
   readonly port: number;
@@ -10,7 +10,10 @@ export interface RunningDicom {
 
 /** What `simpul dicom` runs: the receiver of `config.dicom`, writing to `config.storage.dir`, publishing to `config.bus`. */
 export async function runDicom(config: Pick<SimpulConfig, 'dicom' | 'bus' | 'storage'>, logger: Logger): Promise<RunningDicom> {
-  const bus = new ReceiverBus(config.bus.url, logger.child({ part: 'dicom-bus' }));
+  const bus = new BackgroundIngestBus(config.bus.url, logger.child({ part: 'dicom-bus' }), {
+    connectionName: 'simpul-dicom',
+    whileDown: 'C-STOREs are answered 0xA700',
+  });
   let scp;
   try {
     scp = await startDicomScp({ config: config.dicom, storageDir: config.storage.dir, publisher: bus, logger });

@@ -1,6 +1,5 @@
 import type { Envelope, Logger } from '@simpul/infra';
 import { Bus, BusError, declareTopology, EXCHANGES, INGEST_QUEUE } from '@simpul/infra';
-import type { IngestPublisher } from './accept-message.ts';
 
 const FIRST_RETRY_MS = 1_000;
 /** Short, so that a shutdown during an attempt is not held up for long; the loop tries again anyway. */
@@ -8,22 +7,32 @@ const CONNECT_TIMEOUT_MS = 3_000;
 const MAX_RETRY_MS = 30_000;
 
 /**
- * The listener's bus for `simpul mllp`: connects to RabbitMQ in the background and keeps trying,
- * so the listener can start (and answer AE/CE, "not stored, retry") while the broker is down.
+ * An edge's bus (`simpul mllp`, `simpul dicom`): connects to RabbitMQ in the background and keeps
+ * trying, so the edge can start (and answer "not stored, retry": HL7 AE/CE, DICOM 0xA700) while
+ * the broker is down.
  * Once connected it declares the ingest topology (exchange `simpul.ingest`, quorum queue `ingest`
  * with its retry and dead-letter queues), so messages are stored even before any ingest worker ran.
  */
-export class BackgroundIngestBus implements IngestPublisher {
+export interface BackgroundIngestBusOptions {
+  /** Shown by RabbitMQ for this connection, e.g. `simpul-mllp`. */
+  connectionName: string;
+  /** What senders get while the bus is unusable, for the log line. */
+  whileDown: string;
+}
+
+export class BackgroundIngestBus {
   readonly #url: string;
   readonly #logger: Logger;
+  readonly #options: BackgroundIngestBusOptions;
   #bus: Bus | undefined;
   #stopped = false;
   #wake: (() => void) | undefined;
   readonly #connecting: Promise<void>;
 
-  constructor(url: string, logger: Logger) {
+  constructor(url: string, logger: Logger, options: BackgroundIngestBusOptions) {
     this.#url = url;
     this.#logger = logger;
+    this.#options = options;
     this.#connecting = this.#connectUntilStopped();
   }
 
@@ -48,7 +57,7 @@ export class BackgroundIngestBus implements IngestPublisher {
     while (!this.#stopped && !this.#bus) {
       let bus: Bus | undefined;
       try {
-        bus = await Bus.connect(this.#url, { logger: this.#logger, connectionName: 'simpul-mllp', connectTimeoutMs: CONNECT_TIMEOUT_MS });
+        bus = await Bus.connect(this.#url, { logger: this.#logger, connectionName: this.#options.connectionName, connectTimeoutMs: CONNECT_TIMEOUT_MS });
         await declareIngest(bus);
         if (this.#stopped) {
           await bus.close();
@@ -57,7 +66,7 @@ export class BackgroundIngestBus implements IngestPublisher {
         this.#bus = bus;
       } catch (error) {
         await bus?.close();
-        this.#logger.error({ err: (error as Error).message, retryInMs: delay }, 'RabbitMQ not usable; MLLP senders get AE/CE until it is');
+        this.#logger.error({ err: (error as Error).message, retryInMs: delay }, `RabbitMQ not usable; ${this.#options.whileDown} until it is`);
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delay);
           this.#wake = () => {
