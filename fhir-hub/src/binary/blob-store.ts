@@ -1,13 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { ensureDirectoryDurably, writeFileDurably } from '@simpul/infra';
 import type { Readable } from 'node:stream';
 
 /**
- * Files on local disk under one root. A put is durable when it resolves: the bytes are written to a
- * temporary file, fsynced, renamed into place and the directory fsynced, so a crash leaves either
- * the whole file or none of it.
+ * Files on local disk under one root. A put is durable when it resolves (infra's writeFileDurably:
+ * temporary file, fsync, rename, directory fsync; new directories are synced into their parents),
+ * so a crash leaves either the whole file or none of it.
  */
 export class BlobStore {
   readonly root: string;
@@ -18,18 +18,8 @@ export class BlobStore {
 
   async put(key: string, bytes: Uint8Array): Promise<{ path: string; size: number }> {
     const path = this.pathOf(key);
-    const dir = dirname(path);
-    await mkdir(dir, { recursive: true });
-    const tmp = join(dir, `.${randomUUID()}.tmp`);
-    const handle = await open(tmp, 'w');
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, path);
-    await syncDirectory(dir);
+    await ensureDirectoryDurably(this.root, relative(this.root, dirname(path)));
+    await writeFileDurably(path, bytes);
     return { path, size: bytes.byteLength };
   }
 
@@ -65,14 +55,5 @@ export class BlobStore {
       throw new Error(`Invalid blob key "${key}": outside the blob store`);
     }
     return path;
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
