@@ -5,14 +5,13 @@ import type { Endpoint, ImagingStudy, Patient, Provenance, ServiceRequest } from
 import { Bus, EXCHANGES, newEnvelope } from '@simpul/infra';
 import { createTestVhost, type TestVhost } from '@simpul/infra/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDicomScp, type DicomScp } from '../src/dicom/scp/dicom-scp.ts';
+import type { DicomScp } from '../src/dicom/scp/dicom-scp.ts';
 import { instanceMessageId } from '../src/dicom/scp/instance-message.ts';
-import { BackgroundIngestBus } from '../src/edge/background-ingest-bus.ts';
 import { FIXTURE_SOURCE, readFixture } from '../src/ingest/hl7/fixtures/fixture-context.ts';
 import { createV2TableTranslator } from '../src/ingest/hl7/index.ts';
 import { resolveDicomIngestSettings } from '../src/ingest/worker/dicom-ingest-settings.ts';
 import { createHubClient, createIngestHandler, startIngestWorker, type HubClient, type IngestWorker } from '../src/ingest/worker/index.ts';
-import { SCP_AE, eventually, silentLogger, storescu, tempDir, writeStudy } from './dicom-support.ts';
+import { SCP_AE, eventually, silentLogger, storescu, tempDir, writeStudy, startBusReceiver, type BusReceiver } from './dicom-support.ts';
 import { startHubProcess, type HubProcess } from './support/hub-process.ts';
 
 /**
@@ -29,7 +28,7 @@ describe('DICOM ingest against a real hub', () => {
   let hub: HubProcess;
   let vhost: TestVhost;
   let bus: Bus;
-  let receiverBus: BackgroundIngestBus;
+  let receiver: BusReceiver;
   let scp: DicomScp;
   let client: HubClient;
   const workers: IngestWorker[] = [];
@@ -58,29 +57,12 @@ describe('DICOM ingest against a real hub', () => {
         }),
       );
     }
-    receiverBus = new BackgroundIngestBus(vhost.url, silentLogger, { connectionName: 'simpul-dicom-test', whileDown: 'C-STOREs are answered 0xA700' });
-    await eventually('the receiver bus to connect', () => receiverBus.ready);
-    scp = await startDicomScp({
-      config: {
-        port: 0,
-        host: '127.0.0.1',
-        aeTitle: SCP_AE,
-        allowedCallingAeTitles: [],
-        maxPduLength: 131072,
-        maxAssociations: 16,
-        maxInstanceBytes: 64 * 1024 * 1024,
-        idleTimeoutSeconds: 30,
-        timeZone: 'Asia/Jakarta',
-      },
-      storageDir: storage.path,
-      publisher: receiverBus,
-      logger: silentLogger,
-    });
+    receiver = await startBusReceiver(vhost.url, storage.path);
+    scp = receiver.scp;
   });
 
   afterAll(async () => {
-    await scp?.close();
-    await receiverBus?.close();
+    await receiver?.close();
     for (const worker of workers) await worker.close();
     await bus?.close();
     await vhost?.remove();

@@ -3,15 +3,14 @@ import { Bus } from '@simpul/infra';
 import { createTestVhost, type TestVhost } from '@simpul/infra/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJpeg } from '../src/dicom/preview/testing/jpeg-analysis.ts';
-import { startDicomScp, type DicomScp } from '../src/dicom/scp/dicom-scp.ts';
-import { BackgroundIngestBus } from '../src/edge/background-ingest-bus.ts';
+import type { DicomScp } from '../src/dicom/scp/dicom-scp.ts';
 import { PREVIEW_EXTENSION_URL, THUMBNAIL_EXTENSION_URL } from '../src/ingest/dicom/index.ts';
 import { FIXTURE_SOURCE } from '../src/ingest/hl7/fixtures/fixture-context.ts';
 import { createV2TableTranslator } from '../src/ingest/hl7/index.ts';
 import { resolveDicomIngestSettings } from '../src/ingest/worker/dicom-ingest-settings.ts';
 import { createHubClient, startIngestWorker, type HubClient, type IngestWorker } from '../src/ingest/worker/index.ts';
 import { startPreviewWorker, type PreviewLinked, type PreviewWorker } from '../src/previews/index.ts';
-import { SCP_AE, eventually, silentLogger, storescu, tempDir, writeStudy } from './dicom-support.ts';
+import { eventually, silentLogger, storescu, tempDir, writeStudy, startBusReceiver, type BusReceiver } from './dicom-support.ts';
 import { SYNTAX_CASES, SyntaxFiles, sendWithPeer, type SyntaxFile } from './dicom-syntax-files.ts';
 import { startHubProcess, type HubProcess } from './support/hub-process.ts';
 
@@ -30,7 +29,7 @@ describe('previews of stored instances', () => {
   let hub: HubProcess;
   let vhost: TestVhost;
   let bus: Bus;
-  let receiverBus: BackgroundIngestBus;
+  let receiver: BusReceiver;
   let scp: DicomScp;
   let client: HubClient;
   let ingest: IngestWorker;
@@ -57,29 +56,12 @@ describe('previews of stored instances', () => {
       dicom: resolveDicomIngestSettings({ organizationId: '10000004', issuers: {} }, hub.url, storage.path),
     });
     previews = await startPreviewWorker({ bus, hub: client, storageDir: storage.path, logger: silentLogger, onLinked: (event) => linked.push(event) });
-    receiverBus = new BackgroundIngestBus(vhost.url, silentLogger, { connectionName: 'simpul-dicom-test', whileDown: 'C-STOREs are answered 0xA700' });
-    await eventually('the receiver bus to connect', () => receiverBus.ready);
-    scp = await startDicomScp({
-      config: {
-        port: 0,
-        host: '127.0.0.1',
-        aeTitle: SCP_AE,
-        allowedCallingAeTitles: [],
-        maxPduLength: 131072,
-        maxAssociations: 16,
-        maxInstanceBytes: 64 * 1024 * 1024,
-        idleTimeoutSeconds: 30,
-        timeZone: 'Asia/Jakarta',
-      },
-      storageDir: storage.path,
-      publisher: receiverBus,
-      logger: silentLogger,
-    });
+    receiver = await startBusReceiver(vhost.url, storage.path);
+    scp = receiver.scp;
   });
 
   afterAll(async () => {
-    await scp?.close();
-    await receiverBus?.close();
+    await receiver?.close();
     await previews?.close();
     await ingest?.close();
     await bus?.close();

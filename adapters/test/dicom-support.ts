@@ -10,6 +10,7 @@ import pino, { type Logger } from 'pino';
 import { ctGradient } from '../src/dicom/data/testing/synthetic-images.ts';
 import { writeDicomFile } from '../src/dicom/data/write-dicom-file.ts';
 import { startDicomScp, type DicomScp, type DicomScpConfig } from '../src/dicom/scp/dicom-scp.ts';
+import { BackgroundIngestBus } from '../src/edge/background-ingest-bus.ts';
 import type { InstancePublisher } from '../src/dicom/scp/store-instance.ts';
 import type { StoreOutcome } from '../src/dicom/scp/store-status.ts';
 
@@ -58,23 +59,47 @@ export interface TestScp {
   close(): Promise<void>;
 }
 
+/** The receiver settings every test starts from: loopback on a free port, small PDUs and files. */
+export function testScpConfig(overrides: Partial<DicomScpConfig> = {}): DicomScpConfig {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    aeTitle: SCP_AE,
+    allowedCallingAeTitles: [],
+    maxPduLength: 131072,
+    maxAssociations: 16,
+    maxInstanceBytes: 64 * 1024 * 1024,
+    idleTimeoutSeconds: 30,
+    timeZone: 'Asia/Jakarta',
+    ...overrides,
+  };
+}
+
+export interface BusReceiver {
+  readonly scp: DicomScp;
+  close(): Promise<void>;
+}
+
+/** A receiver that publishes to a real RabbitMQ (the vhost at `busUrl`), as `simpul dicom` does. */
+export async function startBusReceiver(busUrl: string, storageDir: string): Promise<BusReceiver> {
+  const receiverBus = new BackgroundIngestBus(busUrl, silentLogger, { connectionName: 'simpul-dicom-test', whileDown: 'C-STOREs are answered 0xA700' });
+  await eventually('the receiver bus to connect', () => receiverBus.ready);
+  const scp = await startDicomScp({ config: testScpConfig(), storageDir, publisher: receiverBus, logger: silentLogger });
+  return {
+    scp,
+    async close() {
+      await scp.close();
+      await receiverBus.close();
+    },
+  };
+}
+
 export async function startTestScp(publisher: InstancePublisher, config: Partial<DicomScpConfig> = {}): Promise<TestScp> {
   const storageDir = await mkdtemp(join(tmpdir(), 'simpul-scp-test-'));
   const logs = new LogLines();
   const outcomes: StoreOutcome[] = [];
   const scp = await startDicomScp({
-    config: {
-      port: 0,
-      host: '127.0.0.1',
-      aeTitle: SCP_AE,
-      allowedCallingAeTitles: [],
-      maxPduLength: 131072,
-      maxAssociations: 16,
-      maxInstanceBytes: 64 * 1024 * 1024,
-      idleTimeoutSeconds: 30,
-      timeZone: 'Asia/Jakarta',
-      ...config,
-    },
+    config: testScpConfig(config),
     storageDir,
     publisher,
     logger: logs.logger,
