@@ -7,6 +7,16 @@ export type { AdminConfig } from './config/admin.ts';
 export { adminConfigSchema } from './config/admin.ts';
 export type { BotConfig, BotsConfig, RestHookConfig } from './config/bots.ts';
 export { botsConfigSchema, REST_HOOK_QUEUE_NAME } from './config/bots.ts';
+export type {
+  DestinationConfig,
+  PacsDestinationConfig,
+  RisDestinationConfig,
+  RoutingConditions,
+  RoutingConfig,
+  RoutingRule,
+  SatusehatDestinationConfig,
+} from './config/routing.ts';
+export { routingConfigSchema } from './config/routing.ts';
 export type { BusConfig } from './config/bus.ts';
 export { busConfigSchema } from './config/bus.ts';
 export type { DatabaseConfig } from './config/database.ts';

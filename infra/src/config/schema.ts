@@ -9,6 +9,7 @@ import { hubComponent } from './hub.ts';
 import { ingestComponent } from './ingest.ts';
 import { logComponent } from './log.ts';
 import { mllpComponent } from './mllp.ts';
+import { routingComponent } from './routing.ts';
 import { storageComponent } from './storage.ts';
 import { terminologyComponent } from './terminology.ts';
 
@@ -28,6 +29,7 @@ export const configComponents = [
   botsComponent,
   terminologyComponent,
   ingestComponent,
+  routingComponent,
 ] as const;
 
 type ComponentShape<Components extends readonly ConfigComponent[]> = {
