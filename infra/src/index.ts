@@ -62,3 +62,6 @@ export * from './storage/index.ts';
 
 // Metrics
 export { createMetricsRegistry } from './metrics/metrics-registry.ts';
+
+// FHIR facts shared by the edges (writers) and the bots (readers)
+export { RECEIVED_FROM_EXTENSION_URL, readReceivedFrom, receivedFromExtension, withReceivedFrom, type PlainExtension, type ReceivedFrom } from './fhir/received-from.ts';

@@ -1,3 +1,4 @@
+import { readReceivedFrom } from '@simpul/infra';
 import type { ImagingStudy } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import type { InstanceMetadata } from '../../dicom/data/instance-metadata.ts';
@@ -75,6 +76,19 @@ describe('mergeInstanceIntoStudy', () => {
   it('ignores duplicates, also when they arrive interleaved with the rest', () => {
     expect(mergeInstanceIntoStudy(reference, allInstances[7], context)).toStrictEqual(reference);
     expect(mergeAll(shuffled([...allInstances, ...allInstances.slice(0, 50)], 9))).toStrictEqual(reference);
+  });
+
+  it('keeps each arrival path (calling and called AE title) once, for routing rules', async () => {
+    const viaCt = { ...context, receivedFrom: { protocol: 'dicom' as const, callingAeTitle: 'CT01', calledAeTitle: 'SIMPUL' } };
+    const viaMr = { ...context, receivedFrom: { protocol: 'dicom' as const, callingAeTitle: 'MR02', calledAeTitle: 'SIMPUL_B' } };
+    let study = mergeInstanceIntoStudy(undefined, allInstances[0], viaCt);
+    study = mergeInstanceIntoStudy(study, allInstances[1], viaCt);
+    study = mergeInstanceIntoStudy(study, allInstances[2], viaMr);
+    expect(readReceivedFrom(study)).toEqual([
+      { protocol: 'dicom', callingAeTitle: 'CT01', calledAeTitle: 'SIMPUL' },
+      { protocol: 'dicom', callingAeTitle: 'MR02', calledAeTitle: 'SIMPUL_B' },
+    ]);
+    await validateR4(study);
   });
 
   it('sorts series by number then UID and instances by number then UID, unnumbered last', () => {

@@ -8,6 +8,7 @@ import type {
   Reference,
   ServiceRequest,
 } from '@medplum/fhirtypes';
+import { withReceivedFrom, type ReceivedFrom } from '@simpul/infra';
 import type { InstanceMetadata } from '../../dicom/data/instance-metadata.ts';
 import { bodySiteCoding } from './body-site-codings.ts';
 import {
@@ -29,6 +30,8 @@ export interface StudyMergeContext {
   readonly basedOn?: Reference<ServiceRequest>;
   /** Identifier system of accession numbers at the sending facility (configuration). */
   readonly accessionSystem: string;
+  /** The arrival path (calling and called AE titles), kept as a `received-from` extension. */
+  readonly receivedFrom?: ReceivedFrom;
 }
 
 /**
@@ -67,6 +70,7 @@ export function mergeInstanceIntoStudy(existing: ImagingStudy | undefined, insta
     numberOfSeries: series.length,
     numberOfInstances: series.reduce((sum, s) => sum + (s.instance?.length ?? 0), 0),
     description: smallestText(base.description, instance.study.description),
+    extension: context.receivedFrom ? withReceivedFrom(base.extension, context.receivedFrom) : base.extension,
     series,
   });
 }

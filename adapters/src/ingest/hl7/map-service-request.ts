@@ -1,3 +1,4 @@
+import { receivedFromExtension } from '@simpul/infra';
 import { LOINC } from '@medplum/core';
 import type { CodeableConcept, Identifier, Reference, ServiceRequest } from '@medplum/fhirtypes';
 import { codedElement } from './coded-element.ts';
@@ -93,6 +94,7 @@ export function mapServiceRequest(
     status: options.status,
     intent: 'order',
     subject: subject.patient.reference,
+    extension: [receivedFromExtension({ protocol: 'hl7v2', sendingApplication: session.header.sendingApplication, sendingFacility: session.header.sendingFacility })],
   };
   const category = serviceRequestCategory(kind, section);
   if (category) {

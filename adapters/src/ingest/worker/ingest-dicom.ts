@@ -76,6 +76,7 @@ async function applyDicom(envelope: Envelope, deps: DicomIngestDeps, batcher: Ke
     written = await batcher.add(message.instance.studyInstanceUid, {
       messageId: envelope.id,
       sender: envelope.source,
+      calledAeTitle: message.calledAeTitle,
       receivedAt: envelope.receivedAt,
       instance: message.instance,
     });

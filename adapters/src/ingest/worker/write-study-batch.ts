@@ -26,6 +26,8 @@ import { addBasedOn, findOrderByAccession } from './link-orders.ts';
 export interface StudyBatchItem {
   readonly messageId: string;
   readonly sender: string;
+  /** Our AE title the modality called (routing rules can ask for it). */
+  readonly calledAeTitle?: string;
   readonly receivedAt: string;
   readonly instance: InstanceMetadata;
 }
@@ -89,6 +91,7 @@ export async function writeStudyBatch(items: readonly StudyBatchItem[], deps: St
           subject,
           basedOn: accession ? orders.get(accession) : undefined,
           accessionSystem: deps.settings.accessionSystem,
+          receivedFrom: { protocol: 'dicom', callingAeTitle: member.item.sender, calledAeTitle: member.item.calledAeTitle },
         });
         merged.push(member);
       } catch (error) {
