@@ -146,6 +146,20 @@ describe('bot runtime on a real hub and RabbitMQ', () => {
     expect(audits.map((a) => a.outcome)).toEqual(['4', '4', '8']);
   });
 
+  test('a handler that throws PermanentError is dead-lettered after one attempt', async () => {
+    const patient = await createPatient('Refuse');
+    const rows = await eventsFor('behave', 'Refuse', 1);
+    const letter = await deadLetter('bot.behave', rows[0].idempotency_key);
+    expect(letter).toMatchObject({ reason: 'permanent', attempts: 1 });
+    expect(letter.lastError).toContain('SIMPUL-BOTS-107');
+    expect(letter.lastError).toContain('the destination refused this for good');
+    const audits = await eventually('its AuditEvent', async () => {
+      const found = await auditsOf(hub, `Patient/${patient.id}`, rows[0].idempotency_key);
+      return found.length >= 1 ? found : undefined;
+    });
+    expect(audits.map((a) => a.outcome)).toEqual(['8']);
+  });
+
   test('a thrown non-Error, a non-JSON result and a crashing thread are failures, not runtime crashes', async () => {
     // One at a time: a crash fails whatever else the thread was running (as retryable), which would blur the errors.
     const failures: [family: string, error: string | RegExp][] = [

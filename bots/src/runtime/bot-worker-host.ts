@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { DeliveryFailure, retryableFailure } from '../errors.ts';
+import { DeliveryFailure, permanentFailure, retryableFailure } from '../errors.ts';
 import type { BotInvocation } from './bot-event.ts';
 import type { BotWorkerData, FromWorker, ToWorker } from './worker-protocol.ts';
 
@@ -143,6 +143,8 @@ export class BotWorkerHost {
       pending.resolve();
     } else if (message.code === 'not-json') {
       pending.reject(retryableFailure(DeliveryFailure.BOT_RESULT_NOT_JSON, `bot "${this.name}": ${message.error}`));
+    } else if (message.code === 'threw-permanent') {
+      pending.reject(permanentFailure(DeliveryFailure.BOT_REFUSED, `bot "${this.name}" failed permanently: ${message.error}`));
     } else {
       pending.reject(retryableFailure(DeliveryFailure.BOT_THREW, `bot "${this.name}" failed: ${message.error}`));
     }

@@ -9,6 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { format } from 'node:util';
 import type { MedplumClient } from '@medplum/core';
+import { PermanentError } from '@simpul/infra';
 import type { BotHandler } from './bot-event.ts';
 import { botSecrets, buildBotEvent } from './bot-event.ts';
 import { HubClient } from './hub-client.ts';
@@ -48,7 +49,9 @@ async function run(message: Extract<ToWorker, { type: 'invoke' }>): Promise<void
     const medplum: MedplumClient = await hub.ready();
     result = await handler(medplum, buildBotEvent(message.invocation, data.bot, secrets));
   } catch (error) {
-    send({ type: 'done', id: message.id, ok: false, code: 'threw', error: thrownText(error) });
+    // PermanentError by name too: a bot may bundle its own copy of @simpul/infra.
+    const permanent = error instanceof PermanentError || (error instanceof Error && error.name === 'PermanentError');
+    send({ type: 'done', id: message.id, ok: false, code: permanent ? 'threw-permanent' : 'threw', error: thrownText(error) });
     return;
   }
   const problem = resultProblem(result);

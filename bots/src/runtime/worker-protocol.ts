@@ -25,7 +25,7 @@ export type FromWorker =
   | { type: 'ready' }
   | { type: 'load-failed'; error: string }
   | { type: 'done'; id: number; ok: true }
-  | { type: 'done'; id: number; ok: false; error: string; code: 'threw' | 'not-json' }
+  | { type: 'done'; id: number; ok: false; error: string; code: 'threw' | 'threw-permanent' | 'not-json' }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; text: string };
 
 const MAX_RESULT_DEPTH = 64;

@@ -1,12 +1,14 @@
 /**
  * Test bot: records every event it gets (in table test_bot_events of the DATABASE_URL secret),
  * then behaves as the family name (of a Patient or Practitioner) says: Ok, Flaky (fails attempts 1 and 2), Throw,
+ * Refuse (throws PermanentError),
  * ThrowValue (throws a non-Error), Hang (spins synchronously), Garbage (returns a function),
  * Crash (uncaught error in a timer), Exit (process.exit in the thread), ReadBack (reads the
  * Patient back with the bot's own hub client).
  */
 import type { MedplumClient } from '@medplum/core';
 import type { Patient, Practitioner } from '@medplum/fhirtypes';
+import { PermanentError } from '@simpul/infra';
 import postgres from 'postgres';
 import type { SimpulBotEvent } from '../../../src/runtime/bot-event.ts';
 
@@ -36,6 +38,8 @@ export async function handler(medplum: MedplumClient, event: SimpulBotEvent<Pati
       return { ok: true };
     case 'Throw':
       throw new Error('bot exploded on purpose');
+    case 'Refuse':
+      throw new PermanentError('the destination refused this for good');
     case 'ThrowValue':
       throw { not: 'an error' };
     case 'Hang':
