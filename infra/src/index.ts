@@ -16,7 +16,7 @@ export type {
   RoutingRule,
   SatusehatDestinationConfig,
 } from './config/routing.ts';
-export { routingConfigSchema } from './config/routing.ts';
+export { destinationSchema, routingConfigSchema, routingRuleSchema } from './config/routing.ts';
 export type { BusConfig } from './config/bus.ts';
 export { busConfigSchema } from './config/bus.ts';
 export type { DatabaseConfig } from './config/database.ts';

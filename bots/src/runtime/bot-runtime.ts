@@ -6,7 +6,8 @@
  */
 import { createMetricsRegistry, botQueueName, deadQueueName, Bus } from '@simpul/infra';
 import type { Subscription } from '@simpul/infra';
-import type { BotConfig, BotsConfig, BusConfig, HubConfig } from '@simpul/infra';
+import type { BotConfig, BotsConfig, BusConfig, HubConfig, RoutingConfig } from '@simpul/infra';
+import { ROUTE_BOT_PREFIX, routeBotConfigs } from '../routing/route-bots.ts';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { SubscriptionReader } from '../rest-hook/subscription-reader.ts';
@@ -27,7 +28,8 @@ import type { HubClientSettings } from './worker-protocol.ts';
 const AUDIT_PREFETCH = 20;
 
 export interface BotRuntimeOptions {
-  config: { bots: BotsConfig; bus: BusConfig; hub: HubConfig };
+  /** `routing` and `storage` make a route bot per destination (`route-<name>`). */
+  config: { bots: BotsConfig; bus: BusConfig; hub: HubConfig; routing?: RoutingConfig; storage?: { dir: string } };
   logger: Logger;
   /** Where the runtime's metrics go (the lead serves it at /metrics); a registry of its own by default. */
   metrics?: Registry;
@@ -61,7 +63,7 @@ interface BotPlan {
 export async function startBotRuntime(options: BotRuntimeOptions): Promise<BotRuntime> {
   const { config, logger } = options;
   const hubUrl = withTrailingSlash(config.bots.hubUrl ?? config.hub.baseUrl);
-  const plans = config.bots.list.map((bot) => planBot(bot, config, hubUrl, options.cwd ?? process.cwd()));
+  const plans = allBots(config).map((bot) => planBot(bot, config, hubUrl, options.cwd ?? process.cwd()));
   const restHook = config.bots.restHook;
 
   const bus = await Bus.connect(config.bus.url, { logger: logger.child({ part: 'bus' }), connectionName: 'simpul-bots' });
@@ -162,6 +164,20 @@ export async function startBotRuntime(options: BotRuntimeOptions): Promise<BotRu
     await Promise.all(workers.map((worker) => worker.close()));
     throw error;
   }
+}
+
+/** The configured bots and a route bot per destination; a configured bot may not take a route bot's name. */
+function allBots(config: BotRuntimeOptions['config']): BotConfig[] {
+  const routeBots = config.routing
+    ? routeBotConfigs(config.routing, {
+        storageDir: config.storage?.dir ?? './data/blobs',
+        clientId: config.routing.clientId ?? config.bots.clientId,
+        clientSecret: config.routing.clientSecret ?? config.bots.clientSecret,
+      })
+    : [];
+  const clash = config.bots.list.find((bot) => bot.name.startsWith(ROUTE_BOT_PREFIX) && routeBots.some((route) => route.name === bot.name));
+  if (clash) throw new Error(`bots.list has a bot named "${clash.name}", the name of routing destination "${clash.name.slice(ROUTE_BOT_PREFIX.length)}"'s bot; rename one`);
+  return [...config.bots.list, ...routeBots];
 }
 
 function planBot(bot: BotConfig, config: BotRuntimeOptions['config'], hubUrl: string, cwd: string): BotPlan {

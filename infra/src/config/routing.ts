@@ -128,7 +128,7 @@ const whenSchema = z
     studyDescription: patternSchema.optional(),
   });
 
-const ruleSchema = z.strictObject({
+export const routingRuleSchema = z.strictObject({
   name: expecting(z.string().trim().min(1).max(100), 'a rule name'),
   when: whenSchema,
   sendTo: z.array(z.string().regex(DESTINATION_NAME)).min(1),
@@ -138,11 +138,14 @@ const ruleSchema = z.strictObject({
 
 export const routingConfigSchema = z
   .strictObject({
+    /** The hub client of the route bots (reads resources, writes delivery Tasks and ids learnt from destinations). Default: `bots.clientId`. */
+    clientId: expecting(z.string().trim().min(1), 'a non-empty client id').optional(),
+    clientSecret: expecting(z.string().min(1), 'a non-empty client secret').optional(),
     destinations: z.record(
       expecting(z.string().regex(DESTINATION_NAME), 'a destination name of lowercase letters, digits, "-" or "_"'),
       destinationSchema,
     ).default({}),
-    rules: z.array(ruleSchema).default([]),
+    rules: z.array(routingRuleSchema).default([]),
   })
   .superRefine((routing, ctx) => {
     routing.rules.forEach((rule, index) => {
