@@ -8,6 +8,7 @@ import { dicomCommands } from './dicom-commands.ts';
 import { ingestCommand } from './ingest-command.ts';
 import { mllpCommand } from './mllp-commands.ts';
 import { reindexCommand } from './reindex-command.ts';
+import { routesCommands } from './routes-command.ts';
 import { hubCommand, startCommand } from './serve.ts';
 import { terminologyCommands } from './terminology-commands.ts';
 
@@ -29,7 +30,7 @@ export interface Command {
   run(context: CommandContext): Promise<number>;
 }
 
-const COMMANDS: Command[] = [startCommand, hubCommand, configCheckCommand, sandboxSatusehatCommand, ...terminologyCommands, ingestCommand, mllpCommand, reindexCommand, botsCommand, replayCommand, ...dicomCommands, ...authCommands];
+const COMMANDS: Command[] = [startCommand, hubCommand, configCheckCommand, sandboxSatusehatCommand, ...terminologyCommands, ingestCommand, mllpCommand, reindexCommand, botsCommand, replayCommand, ...dicomCommands, ...authCommands, ...routesCommands];
 
 export function findCommand(argv: string[]): { command: Command; args: string[] } | undefined {
   for (const command of [...COMMANDS].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length)) {

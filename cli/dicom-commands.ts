@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
-import { ClientStorage, MedplumClient, MemoryStorage } from '@medplum/core';
 import { dicomScp, ingestWorker, previews } from '@simpul/adapters';
 import { Bus, type SimpulConfig } from '@simpul/infra';
 import type { Logger } from 'pino';
 import { collectBlobGarbage, hubBlobReferences, type BlobGcReport } from './blob-gc.ts';
 import type { Command } from './commands.ts';
+import { connectToHub, HUB_CONNECTION_OPTIONS, type HubConnectionValues } from './hub-connection.ts';
 import { untilSignal, type Part } from './until-signal.ts';
 
 /** `simpul dicom`: the C-STORE receiver. */
@@ -53,11 +53,11 @@ export const blobsGcCommand: Command = {
   summary: 'report and remove blob store files nothing refers to (older than storage.retentionDays)',
   usage: 'blobs gc [--dry-run] [--hub URL] [--client-id ID --client-secret SECRET]',
   async run({ config, args }) {
-    let values: { 'dry-run'?: boolean; hub?: string; 'client-id'?: string; 'client-secret'?: string };
+    let values: { 'dry-run'?: boolean } & HubConnectionValues;
     try {
       ({ values } = parseArgs({
         args,
-        options: { 'dry-run': { type: 'boolean' }, hub: { type: 'string' }, 'client-id': { type: 'string' }, 'client-secret': { type: 'string' } },
+        options: { 'dry-run': { type: 'boolean' }, ...HUB_CONNECTION_OPTIONS },
         strict: true,
         allowPositionals: false,
       }));
@@ -65,7 +65,7 @@ export const blobsGcCommand: Command = {
       process.stderr.write(`${(error as Error).message}\nusage: simpul ${this.usage}\n`);
       return 2;
     }
-    const client = await connect(config, values);
+    const client = await connectToHub(config, values);
     const report = await collectBlobGarbage({
       storageDir: config.storage.dir,
       retentionMs: config.storage.retentionDays * 86_400_000,
@@ -91,12 +91,4 @@ export function formatBlobGcReport(report: BlobGcReport, retentionDays: number, 
       (dryRun ? ' (dry run: nothing removed)' : `, ${removed} removed (${report.removedBytes} bytes)${young ? `, ${young} younger than ${retentionDays} day(s) kept` : ''}`),
   );
   return `${lines.join('\n')}\n`;
-}
-
-async function connect(config: SimpulConfig, values: { hub?: string; 'client-id'?: string; 'client-secret'?: string }): Promise<MedplumClient> {
-  const clientId = values['client-id'] ?? process.env.SIMPUL_CLIENT_ID ?? config.admin.clientId;
-  const clientSecret = values['client-secret'] ?? process.env.SIMPUL_CLIENT_SECRET ?? config.admin.clientSecret;
-  const client = new MedplumClient({ baseUrl: values.hub ?? config.hub.baseUrl, storage: new ClientStorage(new MemoryStorage()), cacheTime: 0 });
-  if (clientId && clientSecret) await client.startClientLogin(clientId, clientSecret);
-  return client;
 }

@@ -25,3 +25,16 @@ export { deadLetterQueueOf, deadLetterRoutes, type DeadLetterBus, type DeadLette
 
 // Errors
 export { BotsError, DeliveryFailure } from './errors.ts';
+
+// Routing (`routing:` in simpul.yaml): rules, facts, delivery status
+export { evaluateRule, matchRoutes, type RouteMatch, type RuleVerdict } from './routing/route-rules.ts';
+export { gatherRoutingFacts, type ReferenceReader, type RoutingFacts } from './routing/routing-facts.ts';
+export { destinationAccepts } from './routing/route-delivery.ts';
+export { routeBotName } from './routing/route-bots.ts';
+export {
+  DELIVER_TASK_CODE,
+  DELIVERY_OUTPUT_SYSTEM,
+  DELIVERY_STATUS_SYSTEM,
+  DELIVERY_TASK_SYSTEM,
+  TASK_CODE_SYSTEM,
+} from './routing/delivery-task.ts';
