@@ -1,10 +1,13 @@
 import { dicomScp, mllp } from '@simpul/adapters';
-import { startBotRuntime } from '@simpul/bots';
-import { runHub } from '@simpul/fhir-hub';
+import { lazyDeadLetterRoutes, startBotRuntime } from '@simpul/bots';
+import { runHub, type RunHubOptions } from '@simpul/fhir-hub';
 import { runPreviews } from './dicom-commands.ts';
 import { runIngest } from './ingest-command.ts';
 import type { Command } from './commands.ts';
 import { untilSignal, type Part } from './until-signal.ts';
+
+/** The admin APIs the hub serves for other parts: dead letters of the bots and the ingest queue. */
+const HUB_OPTIONS: RunHubOptions = { adminPlugins: [lazyDeadLetterRoutes] };
 
 export const hubCommand: Command = {
   name: 'hub',
@@ -12,7 +15,7 @@ export const hubCommand: Command = {
   usage: 'hub',
   longRunning: true,
   async run({ config, logger }) {
-    const hub = await runHub(config, logger.child({ part: 'hub' }));
+    const hub = await runHub(config, logger.child({ part: 'hub' }), HUB_OPTIONS);
     return untilSignal([{ name: 'hub', close: () => hub.close() }], logger);
   },
 };
@@ -25,7 +28,7 @@ export const startCommand: Command = {
   async run({ config, logger }) {
     const parts: Part[] = [];
     try {
-      const hub = await runHub(config, logger.child({ part: 'hub' }));
+      const hub = await runHub(config, logger.child({ part: 'hub' }), HUB_OPTIONS);
       parts.push({ name: 'hub', close: () => hub.close() });
       const mllpEdge = await mllp.runMllp(config, logger.child({ part: 'mllp' }));
       parts.push({ name: 'mllp', close: () => mllpEdge.close() });

@@ -21,7 +21,7 @@ export {
 } from './rest-hook/notification.ts';
 
 // Admin API
-export { deadLetterQueueOf, deadLetterRoutes, type DeadLetterBus, type DeadLetterList, type DeadLetterRoutesOptions, type ReplayResult } from './admin/dead-letter-routes.ts';
+export { deadLetterQueueOf, deadLetterRoutes, lazyDeadLetterRoutes, type DeadLetterBus, type DeadLetterList, type DeadLetterRoutesOptions, type ReplayResult } from './admin/dead-letter-routes.ts';
 
 // Errors
 export { BotsError, DeliveryFailure } from './errors.ts';

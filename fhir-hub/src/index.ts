@@ -4,7 +4,7 @@ export { HubError } from './errors.ts';
 export { buildHub, type Hub, type HubOptions } from './http/build-hub.ts';
 export { PostgresRepository } from './repo/postgres-repository.ts';
 export type { WriteEvent, WriteListener } from './repo/write-events.ts';
-export { runHub, type RunningHub } from './run-hub.ts';
+export { runHub, type RunHubOptions, type RunningHub } from './run-hub.ts';
 // Authorization: what the CLI's admin verbs (`simpul client ...`, `simpul user ...`, `simpul keys rotate`) use.
 export {
   addUser,

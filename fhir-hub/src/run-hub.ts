@@ -1,10 +1,19 @@
-import type { SimpulConfig } from '@simpul/infra';
+import type { Bus, SimpulConfig } from '@simpul/infra';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
-import { ensureAdminClient } from './auth/index.ts';
+import { ensureAdminClient, requireAdminScope, requireBearerToken } from './auth/index.ts';
 import { connectDatabase } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
 import { buildHub, type Hub } from './http/build-hub.ts';
 import { startOutboxRelay } from './outbox/start-relay.ts';
+
+export interface RunHubOptions {
+  /**
+   * Admin APIs other packages own (the dead-letter API of the bots), mounted behind the same bearer
+   * token and admin scope as the hub's own; each is given the hub's bus connection, absent until connected.
+   */
+  adminPlugins?: readonly ((bus: () => Bus | undefined) => FastifyPluginAsync)[];
+}
 
 export interface RunningHub {
   hub: Hub;
@@ -16,7 +25,7 @@ export interface RunningHub {
  * `simpul hub`: migrate the database, make sure the first admin client exists (printed once on an
  * empty database), build the app and listen. Every FHIR and admin request needs an access token.
  */
-export async function runHub(config: SimpulConfig, logger: Logger): Promise<RunningHub> {
+export async function runHub(config: SimpulConfig, logger: Logger, options: RunHubOptions = {}): Promise<RunningHub> {
   const sql = connectDatabase({ url: config.database.url, maxConnections: config.database.maxConnections });
   try {
     const applied = await migrate(sql);
@@ -38,6 +47,14 @@ export async function runHub(config: SimpulConfig, logger: Logger): Promise<Runn
       if (!bus) throw new Error('not connected to RabbitMQ');
       await bus.check();
     });
+    const adminPlugins = options.adminPlugins ?? [];
+    if (adminPlugins.length > 0) {
+      await hub.app.register(async (admin) => {
+        requireBearerToken(admin, hub.auth);
+        requireAdminScope(admin);
+        for (const plugin of adminPlugins) await admin.register(plugin(() => relay.bus()));
+      });
+    }
     await hub.app.listen({ port: config.hub.port, host: config.hub.host });
     const address = hub.app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.hub.port;

@@ -132,3 +132,20 @@ async function sendError(error: FastifyError, request: FastifyRequest, reply: Fa
     .type('application/fhir+json')
     .send({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', details: { text: 'Internal server error' } }] });
 }
+
+/**
+ * The dead-letter API for a process whose bus connects in the background (the hub's outbox relay):
+ * until it is connected every call answers 503 (SIMPUL-BOTS-004). Give it to `runHub`'s `adminPlugins`.
+ */
+export function lazyDeadLetterRoutes(bus: () => DeadLetterBus | undefined): FastifyPluginAsync {
+  const connected = (): DeadLetterBus => {
+    const current = bus();
+    if (!current) throw new BusError('NOT_READY', 'the hub is not connected to RabbitMQ yet');
+    return current;
+  };
+  const lazy: DeadLetterBus = {
+    listDead: (queue, options) => connected().listDead(queue, options),
+    replayDead: (queue, options) => connected().replayDead(queue, options),
+  };
+  return (app) => deadLetterRoutes(app, { bus: lazy });
+}

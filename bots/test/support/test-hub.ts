@@ -41,7 +41,7 @@ export interface BotsTestHub {
   close(): Promise<void>;
 }
 
-export async function startTestHub(options: { relay?: boolean; busUrl?: string } = {}): Promise<BotsTestHub> {
+export async function startTestHub(options: { relay?: boolean; busUrl?: string; runOptions?: hubApi.RunHubOptions } = {}): Promise<BotsTestHub> {
   const name = `simpul_bots_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const admin = postgres(`${TEST_DATABASE_SERVER}/postgres`, { max: 1, onnotice: () => undefined });
   await admin.unsafe(`CREATE DATABASE "${name}"`);
@@ -63,7 +63,7 @@ export async function startTestHub(options: { relay?: boolean; busUrl?: string }
       bus: { url: options.busUrl },
       storage: { dir: storageDir },
     });
-    const running = await hubApi.runHub(config, logger);
+    const running = await hubApi.runHub(config, logger, options.runOptions);
     repo = running.hub.repo;
     cache = running.hub.subscriptions;
     closeHub = () => running.close();
