@@ -1,6 +1,7 @@
 import { dicomScp, mllp } from '@simpul/adapters';
 import { lazyDeadLetterRoutes, startBotRuntime } from '@simpul/bots';
 import { runHub, type RunHubOptions } from '@simpul/fhir-hub';
+import { redactUrlCredentials, startAppliance } from '@simpul/infra';
 import { runPreviews } from './dicom-commands.ts';
 import { runIngest } from './ingest-command.ts';
 import type { Command } from './commands.ts';
@@ -14,9 +15,15 @@ export const hubCommand: Command = {
   summary: 'run the FHIR hub (HTTP on hub.port, default 8103)',
   usage: 'hub',
   longRunning: true,
-  async run({ config, logger }) {
-    const hub = await runHub(config, logger.child({ part: 'hub' }), HUB_OPTIONS);
-    return untilSignal([{ name: 'hub', close: () => hub.close() }], logger);
+  async run({ config: configured, logger }) {
+    const appliance = await startAppliance(configured, logger);
+    try {
+      const hub = await runHub(appliance.config, logger.child({ part: 'hub' }), HUB_OPTIONS);
+      return await untilSignal([{ name: 'embedded-postgres', close: () => appliance.close() }, { name: 'hub', close: () => hub.close() }], logger);
+    } catch (err) {
+      await appliance.close();
+      throw err;
+    }
   },
 };
 
@@ -25,9 +32,13 @@ export const startCommand: Command = {
   summary: 'run every part in one process: hub, MLLP listener, ingest worker, bot runtime, DICOM receiver, previews',
   usage: 'start',
   longRunning: true,
-  async run({ config, logger }) {
+  async run({ config: configured, logger }) {
     const parts: Part[] = [];
     try {
+      // With no database.url: the embedded PostgreSQL first (closed last), and the bus on its tables unless bus.url is set.
+      const appliance = await startAppliance(configured, logger);
+      parts.push({ name: 'embedded-postgres', close: () => appliance.close() });
+      const config = appliance.config;
       const hub = await runHub(config, logger.child({ part: 'hub' }), HUB_OPTIONS);
       parts.push({ name: 'hub', close: () => hub.close() });
       const mllpEdge = await mllp.runMllp(config, logger.child({ part: 'mllp' }));
@@ -38,7 +49,9 @@ export const startCommand: Command = {
       const dicom = await dicomScp.runDicom(config, logger.child({ part: 'dicom' }));
       parts.push({ name: 'dicom', close: () => dicom.close() });
       parts.push(...(await runPreviews(config, logger)));
-      logger.info({ fhir: `${hub.url}fhir/R4`, mllpPorts: mllpEdge.ports, dicomPort: dicom.port }, 'simpul is up');
+      const bus = /^amqps?:/i.test(config.bus.url) ? `RabbitMQ ${redactUrlCredentials(config.bus.url)}` : 'database tables (simpul_bus schema)';
+      const database = appliance.database ? `embedded PostgreSQL on 127.0.0.1:${appliance.database.port}, data in ${appliance.database.pgdata}` : redactUrlCredentials(config.database.url);
+      logger.info({ fhir: `${hub.url}fhir/R4`, viewer: `${hub.url}app/`, mllpPorts: mllpEdge.ports, dicomPort: dicom.port, dicomAeTitle: config.dicom.aeTitle, database, bus }, 'simpul is up');
     } catch (err) {
       logger.error({ err }, `simpul start failed: ${(err as Error).message}; stopping what had started`);
       for (const part of parts.reverse()) {

@@ -40,11 +40,12 @@ export async function runHub(config: SimpulConfig, logger: Logger, options: RunH
       maxBinaryBytes: config.hub.maxBinaryBytes,
       maxQueryStringLength: config.hub.maxQueryStringLength,
       terminology: config.terminology,
+      identity: config.identity,
     });
     const relay = startOutboxRelay(sql, config.bus.url, logger.child({ part: 'outbox-relay' }));
     hub.health.register('bus', async () => {
       const bus = relay.bus();
-      if (!bus) throw new Error('not connected to RabbitMQ');
+      if (!bus) throw new Error('not connected to the bus');
       await bus.check();
     });
     const adminPlugins = options.adminPlugins ?? [];

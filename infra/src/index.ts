@@ -19,14 +19,15 @@ export type {
 export { destinationSchema, routingConfigSchema, routingRuleSchema } from './config/routing.ts';
 export type { BusConfig } from './config/bus.ts';
 export { busConfigSchema } from './config/bus.ts';
-export type { DatabaseConfig } from './config/database.ts';
-export { databaseConfigSchema } from './config/database.ts';
+export type { DatabaseConfig, EmbeddedDatabaseConfig } from './config/database.ts';
+export { databaseConfigSchema, EMBEDDED_DATABASE_URL } from './config/database.ts';
 export type { DicomConfig, DicomMappingConfig } from './config/dicom.ts';
 export { aeTitleSchema, dicomConfigSchema, dicomMappingSchema } from './config/dicom.ts';
 export type { HubConfig } from './config/hub.ts';
 export type { IngestConfig } from './config/ingest.ts';
 export { ingestConfigSchema } from './config/ingest.ts';
 export { hubConfigSchema } from './config/hub.ts';
+export { identityConfigSchema, type IdentityConfig, type IdentityConfigInput } from './config/identity.ts';
 export type { LogConfig } from './config/log.ts';
 export { LOG_LEVELS, logConfigSchema } from './config/log.ts';
 export type { MllpConfig } from './config/mllp.ts';
@@ -35,6 +36,8 @@ export type { StorageConfig } from './config/storage.ts';
 export { storageConfigSchema } from './config/storage.ts';
 export type { TerminologyConfig } from './config/terminology.ts';
 export { terminologyConfigSchema } from './config/terminology.ts';
+export { SQL_COLUMN_TYPES, SQL_DRIVERS, sqlConfigSchema, type SqlColumnType, type SqlConfig, type SqlDriver, type SqlSourceConfig } from './config/sql.ts';
+export { webhookConfigSchema, type WebhookConfig, type WebhookSourceConfig } from './config/webhook.ts';
 export type { SimpulConfig, SimpulConfigInput } from './config/schema.ts';
 export { configComponents, simpulConfigSchema } from './config/schema.ts';
 export type { ConfigProblem } from './config/config-error.ts';
@@ -54,8 +57,11 @@ export { newTraceId, withTrace } from './logging/trace.ts';
 export type { HealthCheckOptions, HealthCheckResult, HealthReport } from './health/health-checks.ts';
 export { DEFAULT_HEALTH_TIMEOUT_MS, HealthChecks } from './health/health-checks.ts';
 
-// Bus (RabbitMQ)
+// Bus (RabbitMQ or database tables, one contract)
 export * from './bus/index.ts';
+
+// Appliance mode: the embedded PostgreSQL
+export * from './embedded-db/index.ts';
 
 // Durable files (blob stores)
 export * from './storage/index.ts';

@@ -25,6 +25,10 @@ describe('@simpul/infra public entry', () => {
       'bots',
       'terminology',
       'ingest',
+      'routing',
+      'identity',
+      'sql',
+      'webhook',
     ]);
   });
 

@@ -16,41 +16,9 @@ import { countReadyMessages, queueExists } from './queue-probe.ts';
 import type { EnvelopeHandler } from './subscription.ts';
 import { Subscription } from './subscription.ts';
 import type { ExchangeSpec, QueueSpec, Topology } from './topology.ts';
+import type { BusOptions, ConsumeOptions, MessageBus, PublishOptions } from './message-bus.ts';
+import { positiveInteger } from './arguments.ts';
 import { assertQueueName, deadQueueName, retryQueueName } from './topology.ts';
-
-export interface BusOptions {
-  logger?: BusLogger;
-  /** Shown by RabbitMQ (`rabbitmqctl list_connections client_properties`, management UI). */
-  connectionName?: string;
-  /** How long `publish` waits for the connection and the broker's confirm before rejecting. Default 5000. */
-  publishTimeoutMs?: number;
-  /** How long `Bus.connect` waits for the first connection. Default 10000. */
-  connectTimeoutMs?: number;
-  /** How long `check()` waits for a round trip to the broker. Default 2000. */
-  checkTimeoutMs?: number;
-  /** Reconnection backoff (exponential with jitter) between these bounds. Defaults 1000 and 30000. */
-  reconnectMinDelayMs?: number;
-  reconnectMaxDelayMs?: number;
-}
-
-export interface PublishOptions {
-  /** Reject with UNROUTABLE when no queue is bound for the routing key. Default true: a message
-   *  nobody stores is not safe, so a sender must not be acknowledged. Pass false for fan-out
-   *  notifications (`simpul.events`) that may legitimately have no listener. */
-  mandatory?: boolean;
-}
-
-export interface ConsumeOptions {
-  /** Unacknowledged deliveries the broker sends this consumer at once (1-65535). */
-  prefetch: number;
-  /** Handlers running at once. Default: `prefetch`. */
-  concurrency?: number;
-  /** Attempts before dead-lettering, first one included. Default: retry levels + 1. Attempts past
-   *  the last level wait for the last level's delay again. */
-  maxAttempts?: number;
-  /** Pause before handing a message back when it could not be moved to a retry/dead queue. Default 1000. */
-  requeueDelayMs?: number;
-}
 
 const DEFAULTS = { publishTimeoutMs: 5_000, connectTimeoutMs: 10_000, checkTimeoutMs: 2_000, reconnectMinDelayMs: 1_000, reconnectMaxDelayMs: 30_000 };
 const MAX_PROBED_RETRY_LEVELS = 20;
@@ -62,7 +30,7 @@ const MAX_ROUTING_KEY_BYTES = 255;
  * TTL queues, dead-letter), dead-letter browsing and replay, readiness. One connection per Bus;
  * rabbitmq-client reconnects on its own and re-declares the topology on every new channel.
  */
-export class Bus {
+export class RabbitBus implements MessageBus {
   readonly #connection: Connection;
   readonly #logger: BusLogger;
   readonly #options: typeof DEFAULTS;
@@ -80,7 +48,7 @@ export class Bus {
   }
 
   /** Connects (a vhost in the URL path is honoured: `amqp://u:p@host:5672/simpul`); rejects with CONNECT_FAILED if the broker cannot be reached in time. */
-  static async connect(url: string, options: BusOptions = {}): Promise<Bus> {
+  static async connect(url: string, options: BusOptions = {}): Promise<RabbitBus> {
     if (typeof url !== 'string' || !/^amqps?:\/\//i.test(url)) {
       throw new BusError('INVALID_ARGUMENT', `the bus URL must start with amqp:// or amqps://, got ${JSON.stringify(redactUrlCredentials(String(url)))}`);
     }
@@ -106,7 +74,7 @@ export class Bus {
         cause: error,
       });
     }
-    return new Bus(connection, logger, settings);
+    return new RabbitBus(connection, logger, settings);
   }
 
   /** Declares exchanges, queues and bindings now (errors surface here) and after every reconnect. */
@@ -297,11 +265,4 @@ function resolveOptions(options: BusOptions): typeof DEFAULTS {
     throw new BusError('INVALID_ARGUMENT', 'reconnectMaxDelayMs must not be less than reconnectMinDelayMs');
   }
   return settings;
-}
-
-function positiveInteger(name: string, value: unknown, max: number, min = 1): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new BusError('INVALID_ARGUMENT', `${name} must be a whole number from ${min} to ${max}, got ${String(value)}`);
-  }
-  return value;
 }

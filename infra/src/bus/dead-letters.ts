@@ -46,7 +46,7 @@ const DEFAULT_LIST_LIMIT = 100;
 const MAX_LIST_LIMIT = 10_000;
 const RAW_BODY_PREVIEW = 4000;
 /** Messages one replay looks at, at most; run it again for more. */
-const MAX_REPLAY_SCAN = 100_000;
+export const MAX_REPLAY_SCAN = 100_000;
 
 /** `bot.pacs` and `bot.pacs.dead` both name the dead-letter queue of `bot.pacs`. */
 export function deadLetterQueues(queue: string): { work: string; dead: string } {
@@ -58,10 +58,7 @@ export function deadLetterQueues(queue: string): { work: string; dead: string } 
 
 export async function listDead(connection: Connection, queue: string, options: ListDeadOptions = {}): Promise<DeadLetter[]> {
   const { work, dead } = deadLetterQueues(queue);
-  const limit = options.limit ?? DEFAULT_LIST_LIMIT;
-  if (!Number.isSafeInteger(limit) || limit < 0 || limit > MAX_LIST_LIMIT) {
-    throw new BusError('INVALID_ARGUMENT', `limit must be a whole number from 0 to ${MAX_LIST_LIMIT}, got ${String(limit)}`);
-  }
+  const limit = listLimit(options);
   return withChannel(connection, async (channel) => {
     await countReadyMessages(channel, dead);
     const held: SyncMessage[] = [];
@@ -122,7 +119,15 @@ export async function replayDead(connection: Connection, publisher: ConfirmingPu
   });
 }
 
-function replaySelection(ids: readonly string[] | 'all'): Set<string> | 'all' {
+export function listLimit(options: ListDeadOptions): number {
+  const limit = options.limit ?? DEFAULT_LIST_LIMIT;
+  if (!Number.isSafeInteger(limit) || limit < 0 || limit > MAX_LIST_LIMIT) {
+    throw new BusError('INVALID_ARGUMENT', `limit must be a whole number from 0 to ${MAX_LIST_LIMIT}, got ${String(limit)}`);
+  }
+  return limit;
+}
+
+export function replaySelection(ids: readonly string[] | 'all'): Set<string> | 'all' {
   if (ids === 'all') return 'all';
   if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
     throw new BusError('INVALID_ARGUMENT', "ids must be a list of envelope ids or 'all'");
@@ -148,6 +153,11 @@ function deadLetterId(message: SyncMessage): string | undefined {
 }
 
 function describeDeadLetter(message: SyncMessage, work: string): DeadLetter {
+  return deadLetterFrom({ body: message.body, messageId: message.messageId, headers: message.headers }, work);
+}
+
+/** A stored dead message as the listing shows it (both buses). */
+export function deadLetterFrom(message: { body: unknown; messageId: string | undefined; headers: Record<string, unknown> | undefined }, work: string): DeadLetter {
   const decoded = decodeEnvelope(message.body);
   const facts = readDeadLetterFacts(message.headers, work);
   const letter: DeadLetter = {

@@ -1,5 +1,7 @@
-export { Bus } from './bus.ts';
-export type { BusOptions, ConsumeOptions, PublishOptions } from './bus.ts';
+export { Bus } from './connect-bus.ts';
+export { RabbitBus } from './bus.ts';
+export { DbBus } from './db/db-bus.ts';
+export type { BusOptions, BusSubscription, ConsumeOptions, MessageBus, PublishOptions } from './message-bus.ts';
 export type { BusLogger } from './bus-logger.ts';
 export type { DeadLetter, ListDeadOptions, ReplayDeadOptions } from './dead-letters.ts';
 export {
@@ -15,7 +17,7 @@ export { assertEnvelope, ENVELOPE_KINDS, newEnvelope } from './envelope.ts';
 export type { Envelope, EnvelopeKind, NewEnvelopeInput } from './envelope.ts';
 export { BusError, PermanentError, RetryableError } from './errors.ts';
 export type { BusErrorCode } from './errors.ts';
-export { Subscription } from './subscription.ts';
+export type { BusSubscription as Subscription } from './message-bus.ts';
 export type { Delivery, EnvelopeHandler } from './subscription.ts';
 export {
   botQueueName,

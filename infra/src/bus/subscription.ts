@@ -8,6 +8,7 @@ import { attemptsMade, deadHeaders, retryHeaders } from './delivery-headers.ts';
 import type { Envelope } from './envelope.ts';
 import { BusError, describeError, PermanentError } from './errors.ts';
 import type { FailureRoute, RetryPlan } from './failure-route.ts';
+import type { BusSubscription } from './message-bus.ts';
 import { routeFailure } from './failure-route.ts';
 import { bodyBytes, decodeEnvelope } from './message-body.ts';
 
@@ -46,7 +47,7 @@ export interface SubscriptionSetup {
  * resolved, or after the broker confirmed its copy in the retry or dead queue. If that copy cannot
  * be made it is negatively acknowledged with requeue, so nothing is dropped.
  */
-export class Subscription {
+export class Subscription implements BusSubscription {
   readonly queue: string;
   readonly #setup: SubscriptionSetup;
   readonly #consumer: Consumer;

@@ -4,13 +4,19 @@ import { positiveIntSchema, urlWithSchemeSchema } from './field-types.ts';
 
 export const busConfigSchema = z
   .strictObject({
-    /** A vhost in the URL path is honoured (`amqp://u:p@host:5672/simpul`). */
-    url: urlWithSchemeSchema(['amqp', 'amqps']).default('amqp://guest:guest@localhost:5672'),
+    /**
+     * RabbitMQ (`amqp://u:p@host:5672/vhost`, the vhost in the path is honoured), or a PostgreSQL URL
+     * for the database bus. Absent = the database bus on `database.url` (filled in by the schema).
+     */
+    url: urlWithSchemeSchema(['amqp', 'amqps', 'postgres', 'postgresql']).optional(),
     /** Unacknowledged deliveries per consumer; AMQP caps it at 65535, and 0 (unbounded) is refused. */
     prefetch: positiveIntSchema(65_535).default(32),
   })
   .prefault({});
 
-export type BusConfig = z.output<typeof busConfigSchema>;
+export type BusConfig = Omit<z.output<typeof busConfigSchema>, 'url'> & {
+  /** RabbitMQ (`amqp://`) or the database bus (`postgres://`). */
+  url: string;
+};
 
 export const busComponent = defineComponent('bus', busConfigSchema, { url: 'AMQP_URL' });

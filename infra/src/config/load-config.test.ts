@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from './config-error.ts';
+import { EMBEDDED_DATABASE_URL } from './database.ts';
 import { loadConfig } from './load-config.ts';
 
 let dir: string;
@@ -44,8 +45,8 @@ describe('loadConfig', () => {
         maxQueryStringLength: 8192,
         maxBinaryBytes: 512 * 1024 * 1024,
       },
-      database: { url: 'postgres://localhost:5432/simpul', maxConnections: 20 },
-      bus: { url: 'amqp://guest:guest@localhost:5672', prefetch: 32 },
+      database: { url: EMBEDDED_DATABASE_URL, maxConnections: 20, embedded: { dir: './data/pg' } },
+      bus: { url: EMBEDDED_DATABASE_URL, prefetch: 32 },
       storage: { dir: './data/blobs', retentionDays: 7 },
       mllp: { port: 2575, host: '127.0.0.1' },
       dicom: {

@@ -1,6 +1,7 @@
 import { configComponents } from './schema.ts';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './config-error.ts';
+import { EMBEDDED_DATABASE_URL } from './database.ts';
 import { parseConfig } from './parse-config.ts';
 
 function problemsOf(input: unknown, env: NodeJS.ProcessEnv = {}): ConfigError {
@@ -149,9 +150,24 @@ describe('validation', () => {
     expect(error.format()).toBe(
       [
         'simpul.yaml: database.url: expected a URL starting with postgres:// or postgresql://, found "mysql://root@localhost/simpul"',
-        'simpul.yaml: bus.url: expected a URL starting with amqp:// or amqps://, found "localhost:5672"',
+        'simpul.yaml: bus.url: expected a URL starting with amqp:// or amqps:// or postgres:// or postgresql://, found "localhost:5672"',
       ].join('\n'),
     );
+  });
+
+  it('without database.url runs the embedded database, and without bus.url the bus follows the database', () => {
+    const appliance = parseConfig({}, { env: {} });
+    expect(appliance.database.url).toBe(EMBEDDED_DATABASE_URL);
+    expect(appliance.database.embedded).toEqual({ dir: './data/pg' });
+    expect(appliance.bus.url).toBe(EMBEDDED_DATABASE_URL);
+    const external = parseConfig({ database: { url: 'postgres://db/simpul', embedded: { port: 6000 } } }, { env: {} });
+    expect(external.database.embedded).toBeUndefined();
+    expect(external.bus.url).toBe('postgres://db/simpul');
+    const rabbit = parseConfig({}, { env: { DATABASE_URL: 'postgres://env/simpul', AMQP_URL: 'amqp://mq/simpul', SIMPUL_PG_DIR: '/srv/pg' } });
+    expect(rabbit.database.url).toBe('postgres://env/simpul');
+    expect(rabbit.bus.url).toBe('amqp://mq/simpul');
+    expect(parseConfig({}, { env: { SIMPUL_PG_DIR: '/srv/pg', SIMPUL_PG_PORT: '6543' } }).database.embedded).toEqual({ dir: '/srv/pg', port: 6543 });
+    expect(problemsOf({ database: { embedded: { port: 0, dri: 'x' } } }).format()).toMatch(/database\.embedded\.port: expected a number between 1 and 65535[\s\S]*database\.embedded\.dri: unknown key/);
   });
 
   it('lists the log levels when one is wrong, and reads a pretty flag given as text', () => {

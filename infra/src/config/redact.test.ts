@@ -11,7 +11,7 @@ describe('redactConfig', () => {
     const redacted = redactConfig(config);
     expect(redacted.admin).toEqual({ clientId: 'admin', clientSecret: '***' });
     expect(redacted.database.url).toBe('postgres://simpul:***@db:5432/simpul');
-    expect(redacted.bus.url).toBe('amqp://guest:***@localhost:5672');
+    expect(redacted.bus.url).toBe('postgres://simpul:***@db:5432/simpul'); // the bus follows the database
     expect(redacted.hub).toEqual(config.hub);
     expect(JSON.stringify(redacted)).not.toMatch(/pg-pass|top-secret/);
   });

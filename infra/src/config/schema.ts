@@ -6,12 +6,15 @@ import type { ConfigComponent } from './component.ts';
 import { databaseComponent } from './database.ts';
 import { dicomComponent } from './dicom.ts';
 import { hubComponent } from './hub.ts';
+import { identityComponent } from './identity.ts';
 import { ingestComponent } from './ingest.ts';
 import { logComponent } from './log.ts';
 import { mllpComponent } from './mllp.ts';
 import { routingComponent } from './routing.ts';
+import { sqlComponent } from './sql.ts';
 import { storageComponent } from './storage.ts';
 import { terminologyComponent } from './terminology.ts';
+import { webhookComponent } from './webhook.ts';
 
 /**
  * Every top-level section of `simpul.yaml`. To add one: write `<name>.ts` exporting its schema,
@@ -30,6 +33,9 @@ export const configComponents = [
   terminologyComponent,
   ingestComponent,
   routingComponent,
+  identityComponent,
+  sqlComponent,
+  webhookComponent,
 ] as const;
 
 type ComponentShape<Components extends readonly ConfigComponent[]> = {
@@ -40,7 +46,10 @@ const shape = Object.fromEntries(configComponents.map((component) => [component.
   typeof configComponents
 >;
 
-export const simpulConfigSchema = z.strictObject(shape);
+/** With no `bus.url`, the bus runs on durable tables in the hub's own database (`database.url`). */
+export const simpulConfigSchema = z
+  .strictObject(shape)
+  .transform((config) => ({ ...config, bus: { ...config.bus, url: config.bus.url ?? config.database.url } }));
 
 /** The validated configuration, every default filled in. */
 export type SimpulConfig = z.output<typeof simpulConfigSchema>;
