@@ -2,6 +2,15 @@ export { connectDatabase, type Sql } from './db/connect.ts';
 export { migrate } from './db/migrate.ts';
 export { HubError } from './errors.ts';
 export { buildHub, type Hub, type HubOptions } from './http/build-hub.ts';
+export {
+  generatePopulation,
+  IdentityMatcher,
+  IdentityService,
+  indexIdentityBatch,
+  patientFeatures,
+  type RebuildProgress,
+  type RebuildResult,
+} from './identity/index.ts';
 export { PostgresRepository } from './repo/postgres-repository.ts';
 export type { WriteEvent, WriteListener } from './repo/write-events.ts';
 export { runHub, type RunHubOptions, type RunningHub } from './run-hub.ts';

@@ -8,7 +8,7 @@ import { HubError, hubError, statusOfHubOutcome } from '../errors.ts';
 import type { HubRepository } from '../auth/scoped-repository.ts';
 import { processTransactionBundle } from '../repo/transaction-bundle.ts';
 import { traceContext } from '../trace-context.ts';
-import { applyReferenceTypeModifiers, parseHttpSearch, runHttpSearch, type RawSearchQuery } from '../search/index.ts';
+import { applyReferenceTypeModifiers, parseHttpSearch, runHttpSearch, type RawSearchQuery, type SearchQuery } from '../search/index.ts';
 import { isValidFhirId } from '../validation/index.ts';
 import { isFhirJsonType, wantsFhirJson } from './content-types.ts';
 
@@ -18,6 +18,8 @@ export interface FhirRoutesOptions {
   repoFor: (request: FastifyRequest) => HubRepository;
   blobs: BlobStore;
   baseUrl: string;
+  /** Rewrites a parsed search before it runs (identity: references to merged Patients widen to the merge set). */
+  expandSearch?: (query: SearchQuery) => Promise<SearchQuery>;
 }
 
 export const FHIR_PREFIX = '/fhir/R4';
@@ -30,7 +32,7 @@ const NON_ID_SEGMENT = /^(\$|_history$|_search$)/;
  * answers back into HTTP. REST semantics live in the router; storage lives in the repository.
  */
 export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOptions): Promise<void> {
-  const { router, repoFor, blobs, baseUrl } = options;
+  const { router, repoFor, blobs, baseUrl, expandSearch } = options;
 
   const handle = (request: FastifyRequest, reply: FastifyReply): Promise<void> =>
     traceContext.run({ traceId: String(request.id) }, () => handleInContext(request, reply));
@@ -72,7 +74,7 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
       prefer: typeof request.headers.prefer === 'string' ? request.headers.prefer : undefined,
     });
     if (search) {
-      await sendResource(reply, 200, await runHttpSearch(repo, search));
+      await sendResource(reply, 200, await runHttpSearch(repo, expandSearch ? await expandSearch(search) : search));
       return;
     }
     const query = applyReferenceTypeModifiers(request.query as RawSearchQuery);
