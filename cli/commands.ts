@@ -5,11 +5,13 @@ import { botsCommand, replayCommand } from './bots-commands.ts';
 import { configCheckCommand } from './config-check.ts';
 import { sandboxSatusehatCommand } from './sandbox-commands.ts';
 import { dicomCommands } from './dicom-commands.ts';
+import { identityRebuildCommand } from './identity.ts';
 import { ingestCommand } from './ingest-command.ts';
 import { mllpCommand } from './mllp-commands.ts';
 import { reindexCommand } from './reindex-command.ts';
 import { routesCommands } from './routes-command.ts';
 import { hubCommand, startCommand } from './serve.ts';
+import { sqlCommand, sqlTestCommand, webhookCommand } from './sql.ts';
 import { terminologyCommands } from './terminology-commands.ts';
 
 export interface CommandContext {
@@ -30,7 +32,7 @@ export interface Command {
   run(context: CommandContext): Promise<number>;
 }
 
-const COMMANDS: Command[] = [startCommand, hubCommand, configCheckCommand, sandboxSatusehatCommand, ...terminologyCommands, ingestCommand, mllpCommand, reindexCommand, botsCommand, replayCommand, ...dicomCommands, ...authCommands, ...routesCommands];
+const COMMANDS: Command[] = [startCommand, hubCommand, configCheckCommand, sandboxSatusehatCommand, ...terminologyCommands, ingestCommand, mllpCommand, reindexCommand, botsCommand, replayCommand, ...dicomCommands, ...authCommands, identityRebuildCommand, sqlCommand, sqlTestCommand, webhookCommand, ...routesCommands];
 
 export function findCommand(argv: string[]): { command: Command; args: string[] } | undefined {
   for (const command of [...COMMANDS].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length)) {

@@ -2,6 +2,7 @@ import { hl7Mapping, ingestWorker } from '@simpul/adapters';
 import { Bus, ConfigError, type SimpulConfig } from '@simpul/infra';
 import type { Logger } from 'pino';
 import type { Command } from './commands.ts';
+import { ingestTemplates } from './sql.ts';
 import { untilSignal, type Part } from './until-signal.ts';
 
 /** Each `ingest.hl7Sources` entry validated by the HL7 mapper's schema, errors reported like any config error. */
@@ -56,6 +57,7 @@ export async function runIngest(config: SimpulConfig, logger: Logger): Promise<P
     maxAttempts: config.ingest.maxAttempts,
     duplicateWindowMs: config.ingest.duplicateWindowSeconds * 1000,
     ...(dicom ? { dicom } : {}),
+    templates: ingestTemplates(config),
   });
   return [
     { name: 'bus', close: () => bus.close() },

@@ -56,7 +56,7 @@ function parseResource(text: string, file: string): Routed {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${file} is not JSON: ${(error as Error).message}`);
+    throw new Error(`${file} is not JSON: ${(error as Error).message}`, { cause: error });
   }
   const type = (value as { resourceType?: unknown })?.resourceType;
   if (type !== 'ImagingStudy' && type !== 'ServiceRequest') throw new Error(`${file} holds a ${String(type ?? 'non-resource')}; routing takes ImagingStudy and ServiceRequest`);

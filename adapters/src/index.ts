@@ -7,3 +7,6 @@ export * as ingestWorker from './ingest/worker/index.ts';
 export * as dicomScp from './dicom/scp/index.ts';
 export * as previews from './previews/index.ts';
 export * as mllp from './mllp/index.ts';
+export * as sqlPoller from './sql/index.ts';
+export * as webhook from './webhook/index.ts';
+export * as templateMapping from './mapping/index.ts';

@@ -7,3 +7,4 @@ export { resolveDicomIngestSettings, type DicomIngestSettings } from './dicom-in
 export { createDicomIngest, type DicomIngest, type DicomIngestResult } from './ingest-dicom.ts';
 export { KeyedBatcher } from './keyed-batcher.ts';
 export { ensureDicomWebEndpoint, readStudy } from './write-study-batch.ts';
+export { applyTemplateMessage, type TemplateIngestResult, type TemplateSources } from './ingest-template.ts';

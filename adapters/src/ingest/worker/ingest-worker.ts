@@ -14,6 +14,7 @@ import type { DicomIngestSettings } from './dicom-ingest-settings.ts';
 import type { HubClient } from './hub-client.ts';
 import { createDicomIngest, type DicomIngestResult } from './ingest-dicom.ts';
 import { applyHl7, prepareHl7, type IngestResult } from './ingest-hl7.ts';
+import { applyTemplateMessage, isTemplateKind, templateOrderingKey, type TemplateIngestResult, type TemplateSources } from './ingest-template.ts';
 import { KeyedSerializer } from './keyed-serializer.ts';
 
 export interface IngestWorkerOptions {
@@ -29,11 +30,13 @@ export interface IngestWorkerOptions {
   retryDelaysMs?: number[];
   /** How DICOM instances are mapped (`dicom.mapping`); without it `dicom` messages are refused. */
   dicom?: DicomIngestSettings;
+  /** Mapping templates of the SQL and webhook sources; without one a `sql`/`webhook` message is recorded as an error. */
+  templates?: TemplateSources;
 }
 
 export interface IngestWorker {
   /** Handles one envelope as the consumer would (tests call it directly). */
-  handle(envelope: Envelope, delivery?: Pick<Delivery, 'attempt' | 'maxAttempts'>): Promise<IngestResult | DicomIngestResult>;
+  handle(envelope: Envelope, delivery?: Pick<Delivery, 'attempt' | 'maxAttempts'>): Promise<IngestResult | DicomIngestResult | TemplateIngestResult>;
   close(): Promise<void>;
 }
 
@@ -92,6 +95,21 @@ export function createIngestHandler(options: Omit<IngestWorkerOptions, 'bus' | '
             return result;
           },
           (err: unknown) => giveUpOrRetry(err, envelope, delivery, log),
+        );
+      }
+      if (isTemplateKind(envelope.kind)) {
+        const templateDeps = { hub: options.hub, translator: options.translator, templates: options.templates ?? {} };
+        return serializer.run(templateOrderingKey(envelope), () =>
+          applyTemplateMessage(envelope, templateDeps).then(
+            async (result) => {
+              log.info({ status: result.status, kind: envelope.kind }, 'message ingested');
+              if (result.status === 'stored' && result.unmappedCodes.length > 0) {
+                await reportUnmapped(options.hub, envelope.id, result.unmappedCodes).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'unmapped codes could not be reported to the hub'));
+              }
+              return result;
+            },
+            (err: unknown) => giveUpOrRetry(err, envelope, delivery, log),
+          ),
         );
       }
       if (envelope.kind !== 'hl7') {
