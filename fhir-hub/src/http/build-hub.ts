@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { FhirRouter } from '@medplum/fhir-router';
-import { HealthChecks, createMetricsRegistry } from '@simpul/infra';
+import { HealthChecks, createMetricsRegistry, type IdentityConfig } from '@simpul/infra';
 import type { Registry } from 'prom-client';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -8,8 +8,10 @@ import { AuthServer, authMeRoute, oauthRoutes, requestRepository, requireAdminSc
 import { BlobStore } from '../binary/blob-store.ts';
 import type { Sql } from '../db/connect.ts';
 import { HubError, hubError } from '../errors.ts';
+import { IdentityService } from '../identity/index.ts';
 import { dicomwebRoutes } from '../dicomweb/dicomweb-routes.ts';
 import { adminMessageRoutes } from '../messages/admin-message-routes.ts';
+import { messageStatsRoutes } from '../messages/message-stats.ts';
 import { buildCapabilityStatement } from '../metadata/capability-statement.ts';
 import { PostgresRepository } from '../repo/postgres-repository.ts';
 import type { WriteListener } from '../repo/write-events.ts';
@@ -19,6 +21,7 @@ import { createSubscriptionListener } from '../subscriptions/subscription-events
 import { prepareSubscription } from '../subscriptions/subscription-rules.ts';
 import { initValidation, validateFhirResource } from '../validation/index.ts';
 import { HubTerminology, adminTerminologyRoutes, createTerminologyWriteListener, registerTerminologyOperations, type HubTerminologyOptions } from '../terminology/index.ts';
+import { appRoutes } from './app-routes.ts';
 import { registerContentTypes } from './content-types.ts';
 import { registerErrorHandler } from './error-handler.ts';
 import { registerHubMetrics } from './hub-metrics.ts';
@@ -41,6 +44,8 @@ export interface HubOptions {
   auth?: Partial<AuthOptions>;
   /** Starter content on/off and files loaded at start (config `terminology`). */
   terminology?: HubTerminologyOptions;
+  /** Patient matching, `$match`, review and merge (config `identity`); off when not given. */
+  identity?: IdentityConfig;
 }
 
 export interface Hub {
@@ -50,6 +55,7 @@ export interface Hub {
   subscriptions: SubscriptionCache;
   auth: AuthServer;
   terminology: HubTerminology;
+  identity?: IdentityService;
 }
 
 const TRACE_ID = /^[A-Za-z0-9._-]{8,128}$/;
@@ -65,6 +71,9 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
   const searchParameters = new SearchParameterRegistry(options.sql, options.logger.child({ part: 'search-parameters' }));
   await searchParameters.start();
   const terminology = new HubTerminology(options.sql, options.logger.child({ part: 'terminology' }), options.terminology);
+  const identity = options.identity?.enabled
+    ? new IdentityService(options.sql, options.identity, options.logger.child({ part: 'identity' }), options.baseUrl)
+    : undefined;
   const repo = new PostgresRepository(options.sql, {
     baseUrl: options.baseUrl,
     validate: (resource) => validateFhirResource(resource),
@@ -73,12 +82,14 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
       createSubscriptionListener(subscriptions),
       createTerminologyWriteListener(terminology),
       searchParameters.writeListener(),
+      ...(identity ? [identity.writeListener()] : []),
       ...(options.writeListeners ?? []),
     ],
     blobs,
   });
   const router = new FhirRouter();
   registerTerminologyOperations(router, terminology);
+  identity?.attach(repo, router);
   const health = new HealthChecks();
   health.register('database', async () => {
     await options.sql`SELECT 1`;
@@ -114,6 +125,10 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
   });
   app.addHook('onClose', () => terminology.stop());
   app.addHook('onClose', () => searchParameters.stop());
+  if (identity) {
+    identity.start();
+    app.addHook('onClose', () => identity.stop());
+  }
   await terminology.start().catch(async (err: unknown) => {
     await app.close();
     throw err;
@@ -149,18 +164,21 @@ export async function buildHub(options: HubOptions): Promise<Hub> {
   });
   // Public: OAuth2/OIDC endpoints, the sign-in page and the discovery documents.
   await app.register(oauthRoutes, { auth });
+  // Public: the viewer's static files at /app/ (its data still needs the signed-in person's token).
+  await app.register(appRoutes, { sql: options.sql, baseUrl: options.baseUrl });
   // Everything else needs a bearer token; FHIR requests see the repository through the token's scopes.
   await app.register(async (secured) => {
     requireBearerToken(secured, auth);
     authMeRoute(secured, auth);
-    await secured.register(fhirRoutes, { router, repoFor: (request) => requestRepository(auth, request), blobs, baseUrl: options.baseUrl });
+    await secured.register(fhirRoutes, { router, repoFor: (request) => requestRepository(auth, request), blobs, baseUrl: options.baseUrl, expandSearch: identity && ((query) => identity.expandSearch(query)) });
     // WADO-RS retrieval of original DICOM instances, under the same token and scopes as FHIR.
     await secured.register(dicomwebRoutes, { storageDir: options.storageDir, repoFor: (request) => requestRepository(auth, request) });
     await secured.register(async (admin) => {
       requireAdminScope(admin);
       await admin.register(adminMessageRoutes, { sql: options.sql });
+      await admin.register(messageStatsRoutes, { sql: options.sql });
       await admin.register(adminTerminologyRoutes, { sql: options.sql, terminology });
     });
   });
-  return { app, repo, health, subscriptions, auth, terminology };
+  return { app, repo, health, subscriptions, auth, terminology, identity };
 }
