@@ -1,6 +1,5 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,23 +12,13 @@ import { deliverToPacs, storeInstances } from '../src/pacs/index.ts';
 import { RetryableDeliveryError, type DeliveryContext, type ProgressUpdate } from '../src/routing/destination-driver.ts';
 import { imagingStudyOf, TEST_SYNTAXES, testUid, writeTestInstance, type TestInstance, type TestSyntax } from './support/dicom-files.ts';
 import { freePort } from './support/orthanc.ts';
+import { startStorescp as startPeer, type Storescp } from './support/storescp.ts';
 
 /** dcmtk's storescp as the peer for the failure paths Orthanc cannot produce on demand. */
 
 const run = promisify(execFile);
 const { Dataset } = dimse;
 type Dataset = InstanceType<typeof Dataset>;
-
-interface Storescp {
-  readonly port: number;
-  readonly outputDir: string;
-  /** Associations it accepted so far. */
-  acknowledged(): number;
-  /** SOP Instance UIDs of the files it wrote (its file names are `<modality>.<sop uid>`). */
-  stored(): Promise<string[]>;
-  log(): string;
-  stop(): Promise<void>;
-}
 
 const running: Storescp[] = [];
 let root: string;
@@ -47,44 +36,9 @@ afterAll(async () => {
 });
 
 async function startStorescp(flags: readonly string[] = []): Promise<Storescp> {
-  const port = await freePort();
-  const outputDir = await mkdtemp(join(root, 'out-'));
-  const child: ChildProcess = spawn('storescp', ['-v', '-aet', 'STORESCP', '--output-directory', outputDir, ...flags, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 10_000;
-  while (!(await listening(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`storescp did not start on port ${port}:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  const scp: Storescp = {
-    port,
-    outputDir,
-    acknowledged: () => output.split('Association Acknowledged').length - 1,
-    stored: async () => (await readdir(outputDir).catch(() => [] as string[])).map((name) => name.replace(/^[A-Z]+\./, '')).sort(),
-    log: () => output,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
-    },
-  };
+  const scp = await startPeer(root, flags);
   running.push(scp);
   return scp;
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 function destination(port: number, overrides: Partial<PacsDestinationConfig> = {}): PacsDestinationConfig {
@@ -150,8 +104,7 @@ describe('PACS driver against dcmtk storescp', () => {
   it('gives a RetryableDeliveryError naming 0xA700 when the peer is out of resources', async () => {
     const scp = await startStorescp();
     // storescp cannot write its output file any more: it answers 0xA700.
-    await rm(scp.outputDir, { recursive: true });
-    await writeFile(scp.outputDir, 'not a directory');
+    await scp.runOutOfResources();
     const { storageDir, instances } = await blobStudy(['ele', 'ile']);
     const { context, checkpoints } = harness(imagingStudyOf(instances), destination(scp.port), storageDir);
     const error = await deliverToPacs(context).catch((caught: unknown) => caught);

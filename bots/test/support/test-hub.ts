@@ -96,7 +96,7 @@ export async function startTestHub(options: { relay?: boolean; busUrl?: string; 
       const started = Date.now();
       let forced = false;
       for (;;) {
-        const live = new Set(['Patient', 'Practitioner', 'Observation', 'Encounter', 'Condition'].flatMap((type) => cache.forType(type).map((a) => a.subscription.id)));
+        const live = new Set(['Patient', 'Practitioner', 'Observation', 'Encounter', 'Condition', 'ImagingStudy', 'ServiceRequest'].flatMap((type) => cache.forType(type).map((a) => a.subscription.id)));
         if (ids.every((id) => live.has(id))) return;
         if (Date.now() - started > timeoutMs) throw new Error(`Subscriptions ${ids.join(', ')} not live in the hub's cache after ${timeoutMs} ms`);
         if (!forced && Date.now() - started > 2_000) {
