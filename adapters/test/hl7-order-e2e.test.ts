@@ -37,6 +37,10 @@ function adt(patient: number, sequence: number): string {
     // Each patient its own visit and diagnosis: shared business identifiers would be one Encounter for all.
     .replaceAll('VN20240105001', `VN-ORD-${patient}`)
     .replaceAll('DX0001', `DX-ORD-${patient}`)
+    // Different people (birth date, phones), so identity matching does not pair them up for review.
+    .replace('19800112', `1980${String((patient % 12) + 1).padStart(2, '0')}${String((patient % 28) + 1).padStart(2, '0')}`)
+    .replace('7654321', `76${String(patient).padStart(5, '0')}`)
+    .replace('34567890', `345${String(patient).padStart(5, '0')}`)
     .replace('Santoso^Budi', `Urut${String(sequence).padStart(3, '0')}^Budi`);
 }
 
