@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { CodeTranslator, Hl7SourceMapping, UnmappedCode } from '../hl7/index.ts';
 import type { DicomIngestSettings } from './dicom-ingest-settings.ts';
 import type { HubClient } from './hub-client.ts';
+import { withInOrderRetries } from './in-order-retry.ts';
 import { createDicomIngest, type DicomIngestResult } from './ingest-dicom.ts';
 import { applyHl7, prepareHl7, type IngestResult } from './ingest-hl7.ts';
 import { applyTemplateMessage, isTemplateKind, templateOrderingKey, type TemplateIngestResult, type TemplateSources } from './ingest-template.ts';
@@ -100,7 +101,7 @@ export function createIngestHandler(options: Omit<IngestWorkerOptions, 'bus' | '
       if (isTemplateKind(envelope.kind)) {
         const templateDeps = { hub: options.hub, translator: options.translator, templates: options.templates ?? {} };
         return serializer.run(templateOrderingKey(envelope), () =>
-          applyTemplateMessage(envelope, templateDeps).then(
+          withInOrderRetries(() => applyTemplateMessage(envelope, templateDeps)).then(
             async (result) => {
               log.info({ status: result.status, kind: envelope.kind }, 'message ingested');
               if (result.status === 'stored' && result.unmappedCodes.length > 0) {
@@ -119,7 +120,7 @@ export function createIngestHandler(options: Omit<IngestWorkerOptions, 'bus' | '
       const prepared = prepareHl7(envelope as Envelope<string>, deps);
       return serializer.run(prepared.orderingKey, async () => {
         try {
-          const result = await applyHl7(prepared, deps);
+          const result = await withInOrderRetries(() => applyHl7(prepared, deps));
           log.info({ status: result.status, messageType: prepared.mapping?.messageType }, 'message ingested');
           if (result.status === 'stored' && result.mapping.unmappedCodes.length > 0) {
             await reportUnmapped(options.hub, envelope.id, result.mapping.unmappedCodes).catch((err: unknown) =>
