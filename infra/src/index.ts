@@ -15,8 +15,9 @@ export type {
   RoutingConfig,
   RoutingRule,
   SatusehatDestinationConfig,
+  SqlDestinationConfig,
 } from './config/routing.ts';
-export { destinationSchema, routingConfigSchema, routingRuleSchema } from './config/routing.ts';
+export { destinationSchema, routingConfigSchema, routingRuleSchema, STATEMENT_PARAMETER } from './config/routing.ts';
 export type { BusConfig } from './config/bus.ts';
 export { busConfigSchema } from './config/bus.ts';
 export type { DatabaseConfig, EmbeddedDatabaseConfig } from './config/database.ts';

@@ -3,6 +3,7 @@ import type { DestinationConfig } from '@simpul/infra';
 import { deliverToPacs } from '../pacs/index.ts';
 import { deliverToRis } from '../ris/index.ts';
 import { deliverToSatusehat } from '../satusehat/index.ts';
+import { deliverToSql } from '../sql-writeback/index.ts';
 import type { DeliveryContext, DestinationDriver } from './destination-driver.ts';
 
 export function driverFor(destination: DestinationConfig): DestinationDriver<DestinationConfig> {
@@ -14,5 +15,7 @@ export function driverFor(destination: DestinationConfig): DestinationDriver<Des
       return (context) => deliverToRis(context as DeliveryContext<typeof destination>);
     case 'satusehat':
       return (context) => deliverToSatusehat(context as DeliveryContext<typeof destination>);
+    case 'sql':
+      return (context) => deliverToSql(context as DeliveryContext<typeof destination>);
   }
 }

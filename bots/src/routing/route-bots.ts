@@ -61,5 +61,7 @@ function describeDestination(destination: DestinationConfig): string {
       return `RIS ${destination.receivingApplication} at ${destination.host}:${destination.port}, ${destination.messageType}`;
     case 'satusehat':
       return `SATUSEHAT organization ${destination.organizationId}`;
+    case 'sql':
+      return `write-back to a ${destination.driver} database`;
   }
 }

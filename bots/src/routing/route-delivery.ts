@@ -37,10 +37,11 @@ export type RouteOutcome =
 
 const ROUTED_TYPES = new Set(['ImagingStudy', 'ServiceRequest']);
 
-/** What each kind of destination takes: a PACS only studies, a RIS only orders, SATUSEHAT both; deletes only a RIS (as a cancel). */
+/** What each kind of destination takes: a PACS only studies, a RIS only orders, SATUSEHAT and a write-back both; deletes only a RIS (as a cancel). */
 export function destinationAccepts(type: DestinationConfig['type'], resourceType: string, interaction: string): boolean {
   if (type === 'pacs') return resourceType === 'ImagingStudy' && interaction !== 'delete';
   if (type === 'ris') return resourceType === 'ServiceRequest';
+  if (type === 'sql') return ROUTED_TYPES.has(resourceType) && interaction !== 'delete';
   return ROUTED_TYPES.has(resourceType) && interaction !== 'delete';
 }
 

@@ -91,7 +91,39 @@ const satusehatDestinationSchema = z.strictObject({
   ...deliveryPolicy,
 });
 
-export const destinationSchema = z.discriminatedUnion('type', [pacsDestinationSchema, risDestinationSchema, satusehatDestinationSchema]);
+/** `:name` placeholders in a statement: letters, digits and `_`, starting with a letter. */
+const STATEMENT_PARAMETER = /(?<![:\w]):([A-Za-z][A-Za-z0-9_]*)/g;
+
+/**
+ * Write-back ("direct DB sync"): a parameterised statement run on a hospital database when a resource
+ * is routed here, e.g. the SATUSEHAT id of a study into the RIS's table. Parameters are FHIRPath
+ * expressions over the routed resource; a parameter without a value skips the write until a later
+ * version has one (the id arrives when SATUSEHAT answers).
+ */
+const sqlDestinationSchema = z
+  .strictObject({
+    type: z.literal('sql'),
+    driver: z.enum(['mysql', 'postgres']),
+    /** `mysql://user:pass@host:3306/db` or `postgres://...`; use `${ENV}` for the password. */
+    url: urlWithSchemeSchema(['mysql', 'postgres', 'postgresql']),
+    /** One statement with `:name` parameters, e.g. `UPDATE orders SET satusehat_id = :remoteId WHERE acsn = :accession`. */
+    statement: expecting(z.string().trim().min(1).max(10_000), 'one SQL statement with :name parameters'),
+    /** Parameter name → FHIRPath over the routed resource (its first value is used). */
+    params: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/), z.string().min(1)).default({}),
+    /** The write must change at least this many rows, else it is retried (the row may not exist yet). */
+    minRowsAffected: z.int().min(0).default(0),
+    timeoutMs: timeoutSchema.default(30_000),
+    ...deliveryPolicy,
+  })
+  .superRefine((destination, ctx) => {
+    for (const match of destination.statement.matchAll(STATEMENT_PARAMETER)) {
+      if (!(match[1] in destination.params)) {
+        ctx.addIssue({ code: 'custom', path: ['params', match[1]], message: `a FHIRPath for :${match[1]}, which the statement uses`, input: undefined });
+      }
+    }
+  });
+
+export const destinationSchema = z.discriminatedUnion('type', [pacsDestinationSchema, risDestinationSchema, satusehatDestinationSchema, sqlDestinationSchema]);
 
 const textOrListSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((value) => (Array.isArray(value) ? value : [value]));
 const patternSchema = expecting(
@@ -169,6 +201,8 @@ export type DestinationConfig = z.output<typeof destinationSchema>;
 export type PacsDestinationConfig = z.output<typeof pacsDestinationSchema>;
 export type RisDestinationConfig = z.output<typeof risDestinationSchema>;
 export type SatusehatDestinationConfig = z.output<typeof satusehatDestinationSchema>;
+export type SqlDestinationConfig = z.output<typeof sqlDestinationSchema>;
+export { STATEMENT_PARAMETER };
 export type RoutingRule = RoutingConfig['rules'][number];
 export type RoutingConditions = RoutingRule['when'];
 
