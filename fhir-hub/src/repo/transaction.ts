@@ -2,7 +2,8 @@ import type { Sql, TxSql } from '../db/connect.ts';
 
 /** SQLSTATEs that mean "run the whole transaction again": serialization failure, deadlock. */
 const RETRYABLE = new Set(['40001', '40P01']);
-const MAX_ATTEMPTS = 8;
+/** Concurrent conditional writes of one type conflict often under SSI (index pages are locked coarsely): be patient. */
+const MAX_ATTEMPTS = 16;
 
 export interface TransactionSettings {
   serializable: boolean;
@@ -21,7 +22,7 @@ export async function runInTransaction<T>(pool: Sql, settings: TransactionSettin
     } catch (err) {
       const code = findSqlState(err);
       if (!code || !RETRYABLE.has(code) || attempt >= MAX_ATTEMPTS) throw err;
-      const backoffMs = Math.random() * 5 * 2 ** attempt;
+      const backoffMs = Math.random() * Math.min(500, 5 * 2 ** attempt);
       await new Promise((resolve) => setTimeout(resolve, backoffMs));
     }
   }
