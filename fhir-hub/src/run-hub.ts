@@ -1,7 +1,7 @@
 import type { Bus, SimpulConfig } from '@simpul/infra';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
-import { ensureAdminClient, requireAdminScope, requireBearerToken } from './auth/index.ts';
+import { ensureAdminClient, ensureViewerClient, requireAdminScope, requireBearerToken } from './auth/index.ts';
 import { connectDatabase } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
 import { buildHub, type Hub } from './http/build-hub.ts';
@@ -31,6 +31,7 @@ export async function runHub(config: SimpulConfig, logger: Logger, options: RunH
     const applied = await migrate(sql);
     logger.info({ applied }, applied.length ? 'database migrated' : 'database schema up to date');
     await ensureAdminClient(sql, { clientId: config.admin.clientId, clientSecret: config.admin.clientSecret }, logger.child({ part: 'auth' }));
+    await ensureViewerClient(sql, config.hub.baseUrl, logger.child({ part: 'auth' }));
     const hub = await buildHub({
       sql,
       logger,

@@ -5,7 +5,7 @@
 import pino from 'pino';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { addUser, AuthInputError, createClient, disableUser, ensureAdminClient, listClients, listUsers } from '../src/auth/index.ts';
+import { addUser, AuthInputError, createClient, disableUser, ensureAdminClient, ensureViewerClient, listClients, listUsers } from '../src/auth/index.ts';
 import { createListeningHub, discover, fhir, registerApp, signIn, type ListeningHub } from './auth-fixture.ts';
 import { createTestHub } from './support/test-hub.ts';
 
@@ -19,6 +19,28 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await hub?.close();
+});
+
+describe('the viewer client', () => {
+  test('is registered once per viewer address, as a public app with PKCE and read-only person scopes', async () => {
+    const logger = pino({ level: 'silent' });
+    const first = await ensureViewerClient(hub.db.sql, 'https://simpul.rs.example/', logger);
+    const [again, twin] = await Promise.all([
+      ensureViewerClient(hub.db.sql, 'https://simpul.rs.example/', logger),
+      ensureViewerClient(hub.db.sql, 'https://simpul.rs.example', logger),
+    ]);
+    expect(first.created).toBe(true);
+    expect([again, twin]).toEqual([{ clientId: first.clientId, created: false }, { clientId: first.clientId, created: false }]);
+    const [row] = await hub.db.sql<{ auth_method: string; redirect_uris: string[]; scope: string; grant_types: string[]; is_admin: boolean }[]>`
+      SELECT auth_method, redirect_uris, scope, grant_types, is_admin FROM auth_client WHERE client_id = ${first.clientId}`;
+    expect(row).toEqual({
+      auth_method: 'none',
+      redirect_uris: ['https://simpul.rs.example/app/'],
+      scope: 'openid fhirUser offline_access user/*.rs',
+      grant_types: ['authorization_code', 'refresh_token'],
+      is_admin: false,
+    });
+  });
 });
 
 describe('the first admin client', () => {

@@ -218,8 +218,9 @@ beforeAll(async () => {
   });
   adminToken = ((await token.json()) as { access_token: string }).access_token;
 
-  // The viewer's public client and a radiologist who signs in (what an operator does once).
-  await cli(['client', 'create', '--name', 'Simpul viewer', '--public', '--redirect-uri', `${simpul.url}app/`, '--scope', 'openid fhirUser offline_access user/*.rs']);
+  // The hub registered the viewer's public client at first start; an operator adds the radiologist who signs in.
+  const viewer = (await (await fetch(`${simpul.url}app/config.json`)).json()) as { clientId?: string };
+  expect(viewer.clientId, 'the viewer client the hub registers at start').toBeTruthy();
   const practitioner = await fhir<{ id: string }>('POST', 'Practitioner', { resourceType: 'Practitioner', name: [{ family: 'Wijaya', given: ['Ana'], prefix: ['dr.'] }] });
   await cli(['user', 'add', 'ana', '--fhir-user', `Practitioner/${practitioner.id}`, '--password-stdin'], PASSWORD);
 

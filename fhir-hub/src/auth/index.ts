@@ -4,6 +4,7 @@
  * See README.md beside this file.
  */
 export { AccessPolicy, type Interaction, type SearchPlan } from './access-policy.ts';
+export { ensureViewerClient, VIEWER_SCOPE } from './viewer-client.ts';
 export { ADMIN_CLIENT_SCOPE, ensureAdminClient, type AdminClientResult, type AdminClientSettings } from './admin-client.ts';
 export type { AuthContext } from './auth-context.ts';
 export { AuthError, AuthInputError } from './auth-errors.ts';

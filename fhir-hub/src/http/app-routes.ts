@@ -16,7 +16,9 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Queryable } from '../db/connect.ts';
 
 export const APP_PREFIX = '/app';
-export const VIEWER_SCOPE = 'openid fhirUser offline_access user/*.rs';
+import { VIEWER_SCOPE } from '../auth/viewer-client.ts';
+
+export { VIEWER_SCOPE };
 
 export interface AppRoutesOptions {
   sql: Queryable;
