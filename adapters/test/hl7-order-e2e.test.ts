@@ -30,7 +30,10 @@ function adt(patient: number, sequence: number): string {
   fields[9] = `ORD-${patient}-${sequence}`;
   // Original acknowledgment mode: the fixture asks for enhanced mode (MSH-15/16), answered by a commit ACK only.
   fields.length = 12;
-  return [fields.join('|'), ...rest]
+  // The segments that say who and where (MSH, EVN, PID, PV1): next of kin, allergies and diagnoses add
+  // resources per message without adding anything to the ordering question.
+  const who = rest.filter((segment) => /^(EVN|PID|PV1)\|/.test(segment));
+  return [fields.join('|'), ...who]
     .join('\r')
     .replaceAll('RM00123456', `RM-ORD-${String(patient).padStart(3, '0')}`)
     .replace('3174051201800001', `31740512018${String(patient).padStart(5, '0')}`)
