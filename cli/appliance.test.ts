@@ -46,7 +46,7 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined | 
 
 describe('simpul start as an appliance (embedded PostgreSQL, database bus)', () => {
   let dir: string;
-  let ports: { hub: number; mllp: number; dicom: number };
+  let ports: { hub: number; mllp: number; dicom: number; webhook: number };
   let current: Running | undefined;
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(DATABASE_URL|AMQP_URL|SIMPUL_)/.test(key)));
 
@@ -141,7 +141,7 @@ describe('simpul start as an appliance (embedded PostgreSQL, database bus)', () 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'simpul-appliance-'));
     await chmod(dir, 0o755); // the embedded server runs as "postgres" when the tests run as root
-    ports = { hub: await freePort(), mllp: await freePort(), dicom: await freePort() };
+    ports = { hub: await freePort(), mllp: await freePort(), dicom: await freePort(), webhook: await freePort() };
     await writeFile(
       path.join(dir, 'simpul.yaml'),
       [
@@ -150,6 +150,8 @@ describe('simpul start as an appliance (embedded PostgreSQL, database bus)', () 
         `dicom:\n  port: ${ports.dicom}\n  mapping:\n    organizationId: '10000004'`,
         "ingest:\n  hl7Sources:\n    default:\n      organizationId: '10000004'\n      defaultIdentifierSystem: http://sys-ids.kemkes.go.id/mrn/10000004",
         `storage:\n  dir: ${path.join(dir, 'blobs')}`,
+        // A webhook source: `simpul start` runs the receiver because one is configured.
+        `webhook:\n  port: ${ports.webhook}\n  sources:\n    - name: lab\n      secret: appliance-webhook-secret-0123\n      mapping:\n        resources:\n          - identifier: { system: http://lab.example/mrn, value: '=mrn' }\n            resource: { resourceType: Patient, name: [{ text: '=name' }] }`,
         `database:\n  embedded:\n    dir: ${path.join(dir, 'pg')}`,
         'log:\n  level: info',
       ].join('\n'),
@@ -204,10 +206,18 @@ describe('simpul start as an appliance (embedded PostgreSQL, database bus)', () 
     const sent = await run('storescu', ['-aec', 'SIMPUL', '127.0.0.1', String(ports.dicom), file]);
     expect(sent.stderr).not.toMatch(/E:/);
 
+    const pushed = await fetch(`http://127.0.0.1:${ports.webhook}/ingest/lab`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer appliance-webhook-secret-0123', 'content-type': 'application/json' },
+      body: JSON.stringify({ mrn: 'LAB-APPL-1', name: 'Webhook Patient' }),
+    });
+    expect(pushed.status).toBe(202);
+
     let accessToken = await token(clientId, clientSecret);
     const studyQuery = `ImagingStudy?identifier=${encodeURIComponent(`urn:dicom:uid|urn:oid:${studyUid}`)}`;
     await eventually('the patient from HL7', async () => (await search(accessToken, 'Patient?identifier=RM00123456')).length === 1);
     await eventually('the ImagingStudy from DICOM', async () => (await search(accessToken, studyQuery)).length === 1);
+    await eventually('the patient from the webhook', async () => (await search(accessToken, 'Patient?identifier=LAB-APPL-1')).length === 1);
 
     first.child.kill('SIGKILL');
     await first.exited;

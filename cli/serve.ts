@@ -1,4 +1,4 @@
-import { dicomScp, mllp } from '@simpul/adapters';
+import { dicomScp, mllp, sqlPoller, webhook } from '@simpul/adapters';
 import { lazyDeadLetterRoutes, startBotRuntime } from '@simpul/bots';
 import { runHub, type RunHubOptions } from '@simpul/fhir-hub';
 import { redactUrlCredentials, startAppliance } from '@simpul/infra';
@@ -29,7 +29,7 @@ export const hubCommand: Command = {
 
 export const startCommand: Command = {
   name: 'start',
-  summary: 'run every part in one process: hub, MLLP listener, ingest worker, bot runtime, DICOM receiver, previews',
+  summary: 'run every part in one process: hub, MLLP listener, ingest worker, bot runtime, DICOM receiver, previews (and the SQL pollers and webhook receiver when configured)',
   usage: 'start',
   longRunning: true,
   async run({ config: configured, logger }) {
@@ -49,6 +49,15 @@ export const startCommand: Command = {
       const dicom = await dicomScp.runDicom(config, logger.child({ part: 'dicom' }));
       parts.push({ name: 'dicom', close: () => dicom.close() });
       parts.push(...(await runPreviews(config, logger)));
+      // The legacy-database pollers and the webhook receiver run when sources are configured for them.
+      if (config.sql.sources.length > 0) {
+        const pollers = await sqlPoller.runSql(config, logger.child({ part: 'sql' }));
+        parts.push({ name: 'sql', close: () => pollers.close() });
+      }
+      if (config.webhook.sources.length > 0) {
+        const receiver = await webhook.runWebhook(config, logger.child({ part: 'webhook' }));
+        parts.push({ name: 'webhook', close: () => receiver.close() });
+      }
       const bus = /^amqps?:/i.test(config.bus.url) ? `RabbitMQ ${redactUrlCredentials(config.bus.url)}` : 'database tables (simpul_bus schema)';
       const database = appliance.database ? `embedded PostgreSQL on 127.0.0.1:${appliance.database.port}, data in ${appliance.database.pgdata}` : redactUrlCredentials(config.database.url);
       logger.info({ fhir: `${hub.url}fhir/R4`, viewer: `${hub.url}app/`, mllpPorts: mllpEdge.ports, dicomPort: dicom.port, dicomAeTitle: config.dicom.aeTitle, database, bus }, 'simpul is up');

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Bus, declareTopology, webhookConfigSchema, type Subscription } from '@simpul/infra';
 import { createTestVhost, type TestVhost } from '@simpul/infra/testing';
 import pino from 'pino';
@@ -6,9 +8,11 @@ import { createV2TableTranslator } from '../src/ingest/hl7/index.ts';
 import { createHubClient, createIngestHandler } from '../src/ingest/worker/index.ts';
 import type { TemplateSources } from '../src/ingest/worker/ingest-template.ts';
 import { loadTemplateSources } from '../src/mapping/index.ts';
-import { startWebhookServer, type WebhookServer } from '../src/webhook/index.ts';
+import { hubTokenVerifier, startWebhookServer, type WebhookServer } from '../src/webhook/index.ts';
 import { BackgroundIngestBus } from '../src/edge/background-ingest-bus.ts';
 import { startHubProcess, type HubProcess } from './support/hub-process.ts';
+
+const run = promisify(execFile);
 
 const logger = pino({ level: 'silent' });
 const SECRET = 'webhook-secret-0123456789';
@@ -26,6 +30,11 @@ const config = webhookConfigSchema.parse({
       mapping: { patientKey: '=patient.mrn', resources: [{ identifier: { system: MRN_SYSTEM, value: '=patient.mrn' }, resource: { resourceType: 'Patient', name: [{ text: '=patient.name' }] } }] },
     },
     {
+      name: 'partner',
+      oauthClientIds: ['set-in-beforeAll'],
+      mapping: { resources: [{ identifier: { system: MRN_SYSTEM, value: '=patient.mrn' }, resource: { resourceType: 'Patient', name: [{ text: '=patient.name' }] } }] },
+    },
+    {
       name: 'ris-xml',
       secret: SECRET,
       contentType: 'xml',
@@ -36,6 +45,17 @@ const config = webhookConfigSchema.parse({
 });
 
 let hub: HubProcess;
+let partnerClient: { client_id: string; client_secret: string };
+
+/** A partner's OAuth client, registered the way an operator does it (`simpul client create`). */
+async function createPartnerClient(databaseUrl: string): Promise<{ client_id: string; client_secret: string }> {
+  const root = new URL('../../', import.meta.url).pathname;
+  const { stdout } = await run(process.execPath, ['bin/simpul.ts', 'client', 'create', '--name', 'Partner app', '--scope', 'system/Patient.cru'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: databaseUrl, SIMPUL_CONFIG: '', SIMPUL_LOG_LEVEL: 'warn' },
+  });
+  return JSON.parse(stdout.slice(stdout.indexOf('{'))) as { client_id: string; client_secret: string };
+}
 let vhost: TestVhost;
 let bus: Bus;
 let edgeBus: BackgroundIngestBus;
@@ -57,7 +77,9 @@ beforeAll(async () => {
     if (waited > 20_000) throw new Error('the webhook edge did not connect to the bus within 20 s');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  server = await startWebhookServer({ sources: config.sources, publisher: edgeBus, logger, host: '127.0.0.1', port: 0 });
+  partnerClient = await createPartnerClient(hub.databaseUrl);
+  const sources = config.sources.map((source) => (source.name === 'partner' ? { ...source, oauthClientIds: [partnerClient.client_id] } : source));
+  server = await startWebhookServer({ sources, publisher: edgeBus, logger, host: '127.0.0.1', port: 0, verifyHubToken: hubTokenVerifier(hub.url) });
   base = `http://127.0.0.1:${server.port}`;
 }, 120_000);
 
@@ -113,6 +135,26 @@ describe('webhook receiver', () => {
     expect(none.headers.get('www-authenticate')).toContain('Bearer');
     expect(await patientsWith('WH-3')).toBe(0);
   });
+
+  test('a source for OAuth2 clients takes a hub token of a listed client, and nothing else', async () => {
+    const token = async (clientId: string, clientSecret: string): Promise<string> => {
+      const res = await fetch(`${hub.url}oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }),
+      });
+      return ((await res.json()) as { access_token: string }).access_token;
+    };
+    const body = JSON.stringify({ patient: { mrn: 'WH-OAUTH', name: 'Rina' } });
+    const listed = await post('partner', body, { authorization: `Bearer ${await token(partnerClient.client_id, partnerClient.client_secret)}` });
+    expect(listed.status).toBe(202);
+    const other = await post('partner', body, { authorization: `Bearer ${await token(hub.adminClientId, hub.adminClientSecret)}` });
+    expect(other.status).toBe(401);
+    const forged = await post('partner', body, { authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJjbGllbnRfaWQiOiJwYXJ0bmVyLWFwcCJ9.' });
+    expect(forged.status).toBe(401);
+    const { messageId } = (await listed.json()) as { messageId: string };
+    await expect.poll(async () => (await messageRow(messageId))?.status, WAIT).toBe('stored');
+  }, 90_000);
 
   test('a body failing the required fields or the schema gets 400 with the reason', async () => {
     const missing = await post('lab', JSON.stringify({ patient: { name: 'Tanpa MRN' } }));
