@@ -95,7 +95,7 @@ describe('HL7 v2 end to end', () => {
     expect(new Set(acks)).toEqual(new Set(['AA']));
 
     const last = `Urut${String(MESSAGES_PER_PATIENT - 1).padStart(3, '0')}`;
-    const deadline = Date.now() + 240_000;
+    const deadline = Date.now() + 360_000;
     for (;;) {
       const [settled] = await hub.sql<{ n: string }[]>`SELECT count(*) AS n FROM message WHERE control_id LIKE 'ORD-%' AND status IN ('stored', 'error')`;
       if (Number(settled.n) >= PATIENTS * MESSAGES_PER_PATIENT || Date.now() > deadline) break;
@@ -121,5 +121,5 @@ describe('HL7 v2 end to end', () => {
       expect(sequences, `Patient/${patient.id} took messages out of order`).toEqual(sorted);
       expect(sequences.at(-1)).toBe(MESSAGES_PER_PATIENT - 1);
     }
-  }, 300_000);
+  }, 480_000);
 });

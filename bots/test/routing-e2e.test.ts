@@ -228,7 +228,11 @@ describe('routing to PACS, RIS and SATUSEHAT', () => {
     }, 60_000);
     expect(task.statusReason?.text).toContain('0xA700');
     expect(task.businessStatus?.coding?.[0].code).toBe('failed');
-    const letters = await runtime.bus.listDead('bot.route-broken.dead', { limit: 10 });
+    // The Task is marked failed before the runtime moves the delivery to the dead-letter queue.
+    const letters = await eventually('the dead letter', async () => {
+      const found = await runtime.bus.listDead('bot.route-broken.dead', { limit: 10 });
+      return found.length > 0 ? found : undefined;
+    }, 30_000);
     expect(letters.map((letter) => letter.lastError).join('\n')).toContain('0xA700');
     expect(await refusing.stored()).toEqual([]);
     expect((await tasksOf(created)).has('pacs-a')).toBe(false);
