@@ -1,4 +1,5 @@
 import type { Envelope } from '@simpul/infra';
+import { writtenResources } from './written-resources.ts';
 import type { Bundle } from '@medplum/fhirtypes';
 import { MappingError, mapHl7Message, type CodeTranslator, type Hl7SourceMapping, type MappingResult } from '../hl7/index.ts';
 import { HubRequestError, type HubClient } from './hub-client.ts';
@@ -102,10 +103,7 @@ export async function applyHl7(prepared: PreparedHl7, deps: Hl7IngestDeps): Prom
     }
     throw err;
   }
-  const resources = (response.entry ?? [])
-    .map((entry) => entry.response?.location ?? (entry.resource ? `${entry.resource.resourceType}/${entry.resource.id}` : undefined))
-    .filter((location): location is string => Boolean(location))
-    .map((location) => location.split('/_history/')[0].split('/').slice(-2).join('/'));
+  const resources = writtenResources(response);
   if (/^(ORM|OMI)\^/.test(mapping.messageType)) {
     // Images that arrived before their order are linked to it now (before "stored", so a failure is retried).
     for (const order of ordersWritten(sent, response)) await linkStudiesToOrder(deps.hub, order);

@@ -6,6 +6,7 @@
  * on the message id; a message already stored is skipped by its envelope id unless it is a replay.
  */
 import type { Envelope } from '@simpul/infra';
+import { writtenResources } from './written-resources.ts';
 import type { Bundle } from '@medplum/fhirtypes';
 import type { CodeTranslator, UnmappedCode } from '../hl7/index.ts';
 import { MappingTemplateError, XmlBodyError, mapWithTemplate, parseXmlBody, type CompiledTemplate, type TemplateMappingResult } from '../../mapping/index.ts';
@@ -99,10 +100,7 @@ export async function applyTemplateMessage(envelope: Envelope, deps: TemplateIng
     }
     throw err;
   }
-  const resources = (response.entry ?? [])
-    .map((entry) => entry.response?.location ?? (entry.resource ? `${entry.resource.resourceType}/${entry.resource.id}` : undefined))
-    .filter((location): location is string => Boolean(location))
-    .map((location) => location.split('/_history/')[0].split('/').slice(-2).join('/'));
+  const resources = writtenResources(response);
   await deps.hub.recordOutcome(envelope.id, { status: 'stored', resources });
   return { status: 'stored', resources, unmappedCodes: mapping.unmappedCodes };
 }
